@@ -1,0 +1,139 @@
+// capsa-core: the policy module. Pure: no imports, JSON in and out through linear memory.
+// The ABI is documented in core/ABI.md.
+import { JValue, parse, lastError, Obj, quote, jsonArray, stringify } from "./json";
+import { Diagnostics } from "./diag";
+import { validateConfig } from "./validate/index";
+import { deriveStatus, checkOperation, STATUSES } from "./lifecycle";
+import { ERRNOS, CAPS, SIGNALS, RLIMITS, signalNumber } from "./tables";
+import { OPS, CONSTS } from "./ops";
+
+// `abort` is routed here (asconfig `use`): trap, import nothing.
+export function coreAbort(msg: string | null, file: string | null, line: u32, col: u32): void {
+  unreachable();
+}
+
+export const ABI_VERSION: i32 = 1;
+export const STATUS_OK: i32 = 0;
+export const STATUS_REJECTED: i32 = 1;
+
+let out: ArrayBuffer = new ArrayBuffer(0);
+let blob: ArrayBuffer = new ArrayBuffer(0);
+
+export function abi_version(): i32 { return ABI_VERSION; }
+export function alloc(len: usize): usize { return heap.alloc(len); }
+export function dealloc(ptr: usize): void { heap.free(ptr); }
+export function out_ptr(): usize { return changetype<usize>(out); }
+export function out_len(): i32 { return out.byteLength; }
+export function blob_ptr(): usize { return changetype<usize>(blob); }
+export function blob_len(): i32 { return blob.byteLength; }
+
+function finish(json: string, status: i32): i32 {
+  out = String.UTF8.encode(json);
+  __collect();
+  return status;
+}
+
+/** Sets the binary side output (programs, BPF); read with blob_ptr/blob_len. */
+export function setBlob(b: ArrayBuffer): void { blob = b; }
+
+function syntaxResult(): string {
+  const e = lastError!;
+  return new Obj()
+    .bool("valid", false)
+    .raw("diagnostics", jsonArray([new Obj()
+      .str("pointer", "")
+      .str("code", "json.syntax")
+      .str("message", "invalid JSON at byte " + e.offset.toString() + ": " + e.message)
+      .str("severity", "error")
+      .i64("offset", e.offset)
+      .done()]))
+    .done();
+}
+
+/** validate(config.json text) → {valid, diagnostics}. */
+export function validate(ptr: usize, len: i32): i32 {
+  const cfg = parse(ptr, len);
+  if (cfg === null) return finish(syntaxResult(), STATUS_REJECTED);
+  const d = new Diagnostics();
+  validateConfig(cfg, d);
+  const valid = !d.hasErrors();
+  return finish(new Obj().bool("valid", valid).raw("diagnostics", d.toJSON()).done(), valid ? STATUS_OK : STATUS_REJECTED);
+}
+
+function badInput(message: string): i32 {
+  return finish(new Obj().str("error", message).done(), STATUS_REJECTED);
+}
+
+/** status({stat, startTime, fifo, freezer}) → {status, reason}. */
+export function status(ptr: usize, len: i32): i32 {
+  const obs = parse(ptr, len);
+  if (obs === null) return badInput("invalid JSON at byte " + lastError!.offset.toString() + ": " + lastError!.message);
+  if (!obs.isObject()) return badInput("observations must be an object");
+  const d = deriveStatus(obs);
+  return finish(new Obj().str("status", d.status).str("reason", d.reason).done(), STATUS_OK);
+}
+
+/** check({op, status, force}) → {allowed, code, message}. */
+export function check(ptr: usize, len: i32): i32 {
+  const q = parse(ptr, len);
+  if (q === null) return badInput("invalid JSON at byte " + lastError!.offset.toString() + ": " + lastError!.message);
+  const op = q.get("op");
+  const st = q.get("status");
+  if (op === null || !op.isString() || st === null || !st.isString()) return badInput("check needs string \"op\" and \"status\"");
+  const f = q.get("force");
+  const v = checkOperation(op.str, st.str, f !== null && f.isBool() && f.bool);
+  const o = new Obj().bool("allowed", v.allowed);
+  if (!v.allowed) o.str("code", v.code).str("message", v.message);
+  return finish(o.done(), v.allowed ? STATUS_OK : STATUS_REJECTED);
+}
+
+/** signal({"name": "TERM"}) → {"signal": 15}, for names with or without SIG, and numbers. */
+export function signal(ptr: usize, len: i32): i32 {
+  const q = parse(ptr, len);
+  if (q === null) return badInput("invalid JSON");
+  const n = q.get("name");
+  if (n === null || !(n.isString() || n.isNumber())) return badInput("signal needs \"name\"");
+  const s = signalNumber(n.str);
+  if (s < 0) return finish(new Obj().str("error", "unknown signal \"" + n.str + "\"").done(), STATUS_REJECTED);
+  return finish(new Obj().i64("signal", s).done(), STATUS_OK);
+}
+
+/** tables() → the shared tables: errno, capabilities, signals, rlimits, statuses, ops, constants. */
+export function tables(ptr: usize, len: i32): i32 {
+  const errnos: string[] = [];
+  for (let i = 0; i < ERRNOS.length; i++) {
+    errnos.push(new Obj().i64("n", ERRNOS[i].n).str("name", ERRNOS[i].name).str("text", ERRNOS[i].text).done());
+  }
+  const caps: string[] = [];
+  for (let i = 0; i < CAPS.length; i++) caps.push(quote("CAP_" + CAPS[i]));
+  const sigs: string[] = [];
+  for (let i = 0; i < SIGNALS.length; i++) sigs.push(quote("SIG" + SIGNALS[i]));
+  const rl: string[] = [];
+  for (let i = 0; i < RLIMITS.length; i++) rl.push(quote(RLIMITS[i]));
+  const st: string[] = [];
+  for (let i = 0; i < STATUSES.length; i++) st.push(quote(STATUSES[i]));
+  const ops: string[] = [];
+  for (let i = 0; i < OPS.length; i++) {
+    const o = OPS[i];
+    ops.push(new Obj().i64("code", o.code).str("name", o.name).str("ints", o.ints).str("strs", o.strs).str("doc", o.doc).done());
+  }
+  const consts: string[] = [];
+  for (let i = 0; i < CONSTS.length; i++) consts.push(new Obj().str("name", CONSTS[i].name).i64("value", CONSTS[i].value).done());
+  return finish(new Obj()
+    .i64("abi", ABI_VERSION)
+    .raw("errno", jsonArray(errnos))
+    .raw("capabilities", jsonArray(caps))
+    .raw("signals", jsonArray(sigs))
+    .raw("rlimits", jsonArray(rl))
+    .raw("statuses", jsonArray(st))
+    .raw("ops", jsonArray(ops))
+    .raw("constants", jsonArray(consts))
+    .done(), STATUS_OK);
+}
+
+/** echo(json) → the same value re-serialised by the strict writer (tests the reader/writer). */
+export function echo(ptr: usize, len: i32): i32 {
+  const v = parse(ptr, len);
+  if (v === null) return badInput("invalid JSON at byte " + lastError!.offset.toString() + ": " + lastError!.message);
+  return finish(stringify(v), STATUS_OK);
+}
