@@ -6,6 +6,7 @@ import { validateConfig } from "./validate/index";
 import { deriveStatus, checkOperation, STATUSES } from "./lifecycle";
 import { ERRNOS, CAPS, SIGNALS, RLIMITS, signalNumber } from "./tables";
 import { OPS, CONSTS } from "./ops";
+import { assemble as assembleProgram, assembleError } from "./program";
 
 // `abort` is routed here (asconfig `use`): trap, import nothing.
 export function coreAbort(msg: string | null, file: string | null, line: u32, col: u32): void {
@@ -136,4 +137,17 @@ export function echo(ptr: usize, len: i32): i32 {
   const v = parse(ptr, len);
   if (v === null) return badInput("invalid JSON at byte " + lastError!.offset.toString() + ": " + lastError!.message);
   return finish(stringify(v), STATUS_OK);
+}
+
+/**
+ * assemble([{op, ints, strs, pointer, what}]) → {ops, text}; the program bytes at blob_ptr/blob_len.
+ * For tests and tools that run a hand-written init program.
+ */
+export function assemble(ptr: usize, len: i32): i32 {
+  const v = parse(ptr, len);
+  if (v === null) return badInput("invalid JSON at byte " + lastError!.offset.toString() + ": " + lastError!.message);
+  const prog = assembleProgram(v);
+  if (prog === null) return badInput(assembleError);
+  blob = prog.encode();
+  return finish(new Obj().raw("ops", prog.describeJSON()).str("text", prog.text()).done(), STATUS_OK);
 }

@@ -91,7 +91,7 @@ export const OPS: OpDef[] = [
   new OpDef(OP_WAIT_FIFO, "wait_fifo", "", "", "reports READY, then blocks opening the exec fifo for writing until start opens it"),
   new OpDef(OP_SETSID, "setsid", "", "", "setsid(2)"),
   new OpDef(OP_SECCOMP, "seccomp", "flags", "program", "seccomp(SECCOMP_SET_MODE_FILTER) with the program's bytes"),
-  new OpDef(OP_EXEC, "exec", "argc,envc,search", "*", "closes stray fds, then execve(path, argv, env); with search, looks path up in env's PATH"),
+  new OpDef(OP_EXEC, "exec", "argc,envc,search,keep_fds", "*", "marks every fd above 2+keep_fds close-on-exec, then execve(strs[0], strs[1..argc], strs[argc+1..]); with search, looks strs[0] up in the env PATH"),
   new OpDef(OP_REMOUNT_ROOT, "remount_root", "flags", "", "remounts / with flags (read-only rootfs), keeping its other flags"),
 ];
 
