@@ -27,6 +27,10 @@ export function kindName(k: Kind): string {
   }
 }
 
+// Scalars share these (never pushed to: only arrays and objects grow).
+const NO_ITEMS: JValue[] = [];
+const NO_KEYS: string[] = [];
+
 export class JValue {
   kind: Kind;
   /** Byte offset of the value's first byte in the source text. */
@@ -34,12 +38,20 @@ export class JValue {
   bool: bool = false;
   /** The string value, or a number's source text. */
   str: string = "";
-  items: JValue[] = [];
-  keys: string[] = [];
+  /** Array items, or object values (parallel to `keys`). Empty and shared for scalars. */
+  items: JValue[];
+  keys: string[];
 
   constructor(kind: Kind, offset: i32) {
     this.kind = kind;
     this.offset = offset;
+    if (kind == Kind.Array || kind == Kind.Object) {
+      this.items = [];
+      this.keys = kind == Kind.Object ? [] : NO_KEYS;
+    } else {
+      this.items = NO_ITEMS;
+      this.keys = NO_KEYS;
+    }
   }
 
   static null(): JValue { return new JValue(Kind.Null, 0); }
@@ -309,6 +321,20 @@ export class Parser {
   /** Reads a string starting at the opening quote; returns null on error. */
   string(): string | null {
     this.pos++; // opening quote
+    // Fast path: plain ASCII up to the closing quote, no escapes: one decode, no parts.
+    let q = this.pos;
+    const base = this.base;
+    const len = this.len;
+    while (q < len) {
+      const c = <i32>load<u8>(base + <usize>q);
+      if (c == 0x22) {
+        const s = q > this.pos ? String.UTF8.decodeUnsafe(base + <usize>this.pos, <usize>(q - this.pos)) : "";
+        this.pos = q + 1;
+        return s;
+      }
+      if (c == 0x5c || c < 0x20 || c >= 0x80) break;
+      q++;
+    }
     const parts: string[] = [];
     let runStart = this.pos;
     while (true) {

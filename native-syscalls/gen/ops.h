@@ -82,7 +82,7 @@
 #define CAPSA_OP_SETSID 30
 /* seccomp(flags; program): seccomp(SECCOMP_SET_MODE_FILTER) with the program's bytes */
 #define CAPSA_OP_SECCOMP 31
-/* exec(argc,envc,search; *): closes stray fds, then execve(path, argv, env); with search, looks path up in env's PATH */
+/* exec(argc,envc,search,keep_fds; *): marks every fd above 2+keep_fds close-on-exec, then execve(strs[0], strs[1..argc], strs[argc+1..]); with search, looks strs[0] up in the env PATH */
 #define CAPSA_OP_EXEC 32
 /* remount_root(flags): remounts / with flags (read-only rootfs), keeping its other flags */
 #define CAPSA_OP_REMOUNT_ROOT 33
