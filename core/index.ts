@@ -3,10 +3,12 @@
 import { JValue, parse, lastError, Obj, quote, jsonArray, stringify } from "./json";
 import { Diagnostics } from "./diag";
 import { validateConfig } from "./validate/index";
-import { deriveStatus, checkOperation, STATUSES } from "./lifecycle";
+import { deriveStatus, checkOperation, parseProcStat, STATUSES } from "./lifecycle";
 import { ERRNOS, CAPS, SIGNALS, RLIMITS, signalNumber } from "./tables";
 import { OPS, CONSTS } from "./ops";
 import { assemble as assembleProgram, assembleError } from "./program";
+import { buildPlan } from "./plan/index";
+import { buildSpec } from "./spec";
 
 // `abort` is routed here (asconfig `use`): trap, import nothing.
 export function coreAbort(msg: string | null, file: string | null, line: u32, col: u32): void {
@@ -71,7 +73,13 @@ export function status(ptr: usize, len: i32): i32 {
   if (obs === null) return badInput("invalid JSON at byte " + lastError!.offset.toString() + ": " + lastError!.message);
   if (!obs.isObject()) return badInput("observations must be an object");
   const d = deriveStatus(obs);
-  return finish(new Obj().str("status", d.status).str("reason", d.reason).done(), STATUS_OK);
+  const o = new Obj().str("status", d.status).str("reason", d.reason);
+  const stat = obs.get("stat");
+  if (stat !== null && stat.isString()) {
+    const ps = parseProcStat(stat.str);
+    if (ps !== null) o.str("startTime", ps.startTime).str("procState", ps.state);
+  }
+  return finish(o.done(), STATUS_OK);
 }
 
 /** check({op, status, force}) → {allowed, code, message}. */
@@ -150,4 +158,33 @@ export function assemble(ptr: usize, len: i32): i32 {
   if (prog === null) return badInput(assembleError);
   blob = prog.encode();
   return finish(new Obj().raw("ops", prog.describeJSON()).str("text", prog.text()).done(), STATUS_OK);
+}
+
+/**
+ * plan(facts line, "\n", config.json) → {valid, diagnostics, spawn, userns, rootfs, readonly,
+ * process, hooks, ops, text}; the init program's bytes at blob_ptr/blob_len.
+ */
+export function plan(ptr: usize, len: i32): i32 {
+  blob = new ArrayBuffer(0);
+  let nl = -1;
+  for (let i = 0; i < len; i++) {
+    if (load<u8>(ptr + <usize>i) == 0x0a) { nl = i; break; }
+  }
+  if (nl < 0) return badInput("plan needs the facts (one line), a newline, then config.json");
+  const facts = parse(ptr, nl);
+  if (facts === null) return badInput("facts: invalid JSON at byte " + lastError!.offset.toString() + ": " + lastError!.message);
+  // Parsed on its own so syntax error offsets count from config.json's first byte.
+  const cfg = parse(ptr + <usize>nl + 1, len - nl - 1);
+  if (cfg === null) return finish(syntaxResult(), STATUS_REJECTED);
+  const r = buildPlan(facts, cfg);
+  if (r.blob !== null) blob = r.blob!;
+  return finish(r.json, r.status);
+}
+
+/** spec({rootless, uid, gid, args, terminal}) → the default config.json text. */
+export function spec(ptr: usize, len: i32): i32 {
+  const q = parse(ptr, len);
+  if (q === null) return badInput("invalid JSON at byte " + lastError!.offset.toString() + ": " + lastError!.message);
+  const r = buildSpec(q);
+  return finish(r.json, r.status);
 }

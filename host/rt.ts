@@ -47,3 +47,87 @@ export function writeErr(s: string): void {
 export function hereDir(): string {
   return new URL(".", import.meta.url).pathname;
 }
+
+export function writeText(path: string, text: string, mode = 0o644): void {
+  if (isDeno) Deno.writeTextFileSync(path, text, { mode });
+  else nodeFs.writeFileSync(path, text, { mode });
+}
+
+/** Writes a file atomically: a temp file beside it, fsync, rename. */
+export function writeAtomic(path: string, text: string, mode = 0o600): void {
+  const tmp = `${path}.tmp-${pid()}`;
+  const data = enc.encode(text);
+  if (isDeno) {
+    const f = Deno.openSync(tmp, { write: true, create: true, truncate: true, mode });
+    try {
+      let off = 0;
+      while (off < data.length) off += f.writeSync(data.subarray(off));
+      f.syncSync();
+    } finally {
+      f.close();
+    }
+    Deno.renameSync(tmp, path);
+  } else {
+    const fd = nodeFs.openSync(tmp, "w", mode);
+    try {
+      nodeFs.writeSync(fd, data);
+      nodeFs.fsyncSync(fd);
+    } finally {
+      nodeFs.closeSync(fd);
+    }
+    nodeFs.renameSync(tmp, path);
+  }
+}
+
+export function mkdir(path: string, mode = 0o711, recursive = false): void {
+  if (isDeno) Deno.mkdirSync(path, { mode, recursive });
+  else nodeFs.mkdirSync(path, { mode, recursive });
+}
+
+export function remove(path: string, recursive = false): void {
+  try {
+    if (isDeno) Deno.removeSync(path, { recursive });
+    else nodeFs.rmSync(path, { recursive, force: true });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}
+
+export function readDir(path: string): string[] {
+  if (isDeno) return [...Deno.readDirSync(path)].map((e: any) => e.name);
+  return nodeFs.readdirSync(path);
+}
+
+export function isNotFound(e: unknown): boolean {
+  const x = e as any;
+  return x?.code === "ENOENT" || (isDeno && x instanceof Deno.errors.NotFound);
+}
+export function isAlreadyExists(e: unknown): boolean {
+  const x = e as any;
+  return x?.code === "EEXIST" || (isDeno && x instanceof Deno.errors.AlreadyExists);
+}
+
+export function pid(): number {
+  return isDeno ? Deno.pid : process.pid;
+}
+export function uid(): number {
+  return isDeno ? (Deno.uid() ?? 0) : process.getuid();
+}
+export function gid(): number {
+  return isDeno ? (Deno.gid() ?? 0) : process.getgid();
+}
+export function env(name: string): string | undefined {
+  return isDeno ? Deno.env.get(name) : process.env[name];
+}
+export function realPath(path: string): string {
+  return isDeno ? Deno.realPathSync(path) : nodeFs.realpathSync(path);
+}
+/** Installs a handler for a signal (SIGINT, SIGTERM, …); returns a function that removes it. */
+export function onSignal(sig: string, fn: () => void): () => void {
+  if (isDeno) {
+    Deno.addSignalListener(sig, fn);
+    return () => Deno.removeSignalListener(sig, fn);
+  }
+  process.on(sig, fn);
+  return () => process.off(sig, fn);
+}

@@ -1,0 +1,143 @@
+// Runs the capsa CLI the way the current runtime runs it (bin/capsa under Node, bin/capsa-deno
+// under Deno), builds bundles from the busybox rootfs, and checks that nothing leaked.
+import { spawnSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, readdirSync, statSync, cpSync, mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { ensureRootfs } from "./rootfs.mjs";
+
+export const root = fileURLToPath(new URL("../..", import.meta.url));
+export const isDeno = !!globalThis.Deno;
+export const bin = join(root, "bin", isDeno ? "capsa-deno" : "capsa");
+export const stateRoot = join(tmpdir(), `capsa-test-state-${process.pid}`);
+export const sharedRootfs = ensureRootfs(join(tmpdir(), "capsa-test", "rootfs"));
+
+const env = { ...process.env };
+delete env.NODE_EXTRA_CA_CERTS;
+
+/** Runs `capsa --root <stateRoot> ...args`; returns {status, stdout, stderr}. */
+export function capsa(args, opts = {}) {
+  const r = spawnSync(bin, ["--root", opts.root ?? stateRoot, ...args], {
+    cwd: opts.cwd ?? root,
+    input: opts.input ?? "",
+    encoding: "utf8",
+    env: { ...env, ...(opts.env ?? {}) },
+    timeout: opts.timeout ?? 60_000,
+    stdio: opts.stdio,
+  });
+  return { status: r.status, signal: r.signal, stdout: r.stdout ?? "", stderr: r.stderr ?? "", error: r.error };
+}
+
+/** Starts capsa in the background; resolves with {status, stdout, stderr} when it exits. */
+export function capsaAsync(args, opts = {}) {
+  const child = spawn(bin, ["--root", opts.root ?? stateRoot, ...args], { cwd: opts.cwd ?? root, env: { ...env, ...(opts.env ?? {}) } });
+  let stdout = "", stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  if (opts.input !== undefined) child.stdin.end(opts.input);
+  const done = new Promise((res) => child.on("close", (status, signal) => res({ status, signal, stdout, stderr })));
+  return { child, done };
+}
+
+let specCache = null;
+/** The default config from `capsa spec`. */
+export function defaultSpec() {
+  if (!specCache) {
+    const dir = mkdtempSync(join(tmpdir(), "capsa-spec-"));
+    try {
+      const r = capsa(["spec", "--bundle", dir]);
+      if (r.status !== 0) throw new Error("capsa spec failed: " + r.stderr);
+      specCache = readFileSync(join(dir, "config.json"), "utf8");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return JSON.parse(specCache);
+}
+
+const bundles = [];
+/**
+ * Makes a bundle whose config is `capsa spec`'s default passed through `edit(config)`.
+ * The rootfs is the shared read-only busybox tree unless `opts.copyRootfs`.
+ */
+export function bundle(edit = (c) => c, opts = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "capsa-bundle-"));
+  bundles.push(dir);
+  let rootfs = sharedRootfs;
+  if (opts.copyRootfs) {
+    rootfs = join(dir, "rootfs");
+    cpSync(sharedRootfs, rootfs, { recursive: true, verbatimSymlinks: true });
+  }
+  const c = defaultSpec();
+  c.root = { path: rootfs, readonly: !opts.copyRootfs };
+  c.process.terminal = false;
+  const out = edit(c) ?? c;
+  writeFileSync(join(dir, "config.json"), typeof out === "string" ? out : JSON.stringify(out, null, 2));
+  return dir;
+}
+
+/** `capsa run` of a shell script in a default bundle edited by `edit`. */
+export function runSh(script, edit = (c) => c, opts = {}) {
+  const dir = bundle((c) => {
+    c.process.args = ["sh", "-c", script];
+    return edit(c) ?? c;
+  }, opts);
+  return capsa(["run", "--bundle", dir, opts.id ?? uniqueId()], opts);
+}
+
+let n = 0;
+export function uniqueId(prefix = "t") {
+  return `${prefix}${process.pid}-${++n}`;
+}
+
+export function cleanupBundles() {
+  while (bundles.length) rmSync(bundles.pop(), { recursive: true, force: true });
+}
+
+import { readlinkSync } from "node:fs";
+function foreignPids() {
+  const mine = readlinkSync("/proc/self/ns/pid") + readlinkSync("/proc/self/ns/mnt");
+  const out = new Map();
+  for (const p of readdirSync("/proc")) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const ns = readlinkSync(`/proc/${p}/ns/pid`) + readlinkSync(`/proc/${p}/ns/mnt`);
+      if (ns !== mine) out.set(p, readFileSync(`/proc/${p}/cmdline`, "utf8").replace(/\0/g, " ").trim());
+    } catch { /* gone, or a kernel thread */ }
+  }
+  return out;
+}
+const baseline = foreignPids();
+
+/** What a test may leave behind: mounts, state dirs, processes running capsa-init, cgroups. */
+export function leaks() {
+  const out = [];
+  const mi = readFileSync("/proc/self/mountinfo", "utf8");
+  for (const line of mi.split("\n")) {
+    if (/capsa-(bundle|test|spec)/.test(line)) out.push("mount: " + line);
+  }
+  if (existsSync(stateRoot)) {
+    for (const e of readdirSync(stateRoot)) out.push("state dir: " + join(stateRoot, e));
+  }
+  for (const p of readdirSync("/proc")) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const exe = readFileSync(`/proc/${p}/cmdline`, "utf8");
+      if (exe.startsWith("capsa-init\0")) out.push(`process: ${p} ${exe.replace(/\0/g, " ")}`);
+    } catch { /* gone */ }
+  }
+  for (const [p, cmd] of foreignPids()) {
+    if (!baseline.has(p)) out.push(`process in another namespace: ${p} ${cmd}`);
+  }
+  const st = statSync("/dev/null");
+  if (st.uid !== 0 || st.gid !== 0 || (st.mode & 0o777) !== 0o666) {
+    out.push(`/dev/null is ${st.uid}:${st.gid} mode ${(st.mode & 0o777).toString(8)}`);
+  }
+  return out;
+}
+
+export function mkdirp(p) {
+  mkdirSync(p, { recursive: true });
+  return p;
+}

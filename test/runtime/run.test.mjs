@@ -1,0 +1,271 @@
+// Real containers through `capsa run`: namespaces, the rootfs, process setup, security, errors.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { readlinkSync, writeFileSync, symlinkSync, mkdirSync, existsSync, readFileSync, rmSync, mkdtempSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { execFileSync, spawn } from "node:child_process";
+import { capsa, bundle, runSh, uniqueId, cleanupBundles, leaks, stateRoot, sharedRootfs } from "../lib/capsa.mjs";
+
+test.after.each(() => {
+  cleanupBundles();
+  const l = leaks();
+  assert.equal(l, [], "nothing leaks: " + l.join("; "));
+});
+
+function ok(r, msg = "") {
+  assert.is(r.status, 0, `${msg} exit ${r.status}, stderr: ${r.stderr}`);
+  return r.stdout;
+}
+
+test("pid 1 in a new pid namespace, with its own hostname and domainname", () => {
+  const out = ok(runSh("echo pid=$$; hostname; cat /proc/sys/kernel/domainname", (c) => {
+    c.hostname = "box1";
+    c.domainname = "example.test";
+  }));
+  assert.equal(out.trim().split("\n"), ["pid=1", "box1", "example.test"]);
+});
+
+test("its own mount, ipc, uts, net, pid and cgroup namespaces", () => {
+  const kinds = ["mnt", "ipc", "uts", "net", "pid", "cgroup"];
+  const out = ok(runSh(kinds.map((k) => `readlink /proc/self/ns/${k}`).join("; ")));
+  const inside = out.trim().split("\n");
+  assert.is(inside.length, kinds.length);
+  kinds.forEach((k, i) => {
+    const host = readlinkSync(`/proc/self/ns/${k}`);
+    assert.ok(inside[i].startsWith(`${k}:[`), inside[i]);
+    assert.is.not(inside[i], host, `${k} namespace differs from the host's`);
+  });
+  // No user namespace in the default config: the same as the host's.
+  const u = ok(runSh("readlink /proc/self/ns/user")).trim();
+  assert.is(u, readlinkSync("/proc/self/ns/user"));
+});
+
+test("joins an existing namespace by path", () => {
+  // A long-lived process in a new uts+net namespace, made with unshare(1) from busybox.
+  const holder = spawn("/bin/busybox", ["unshare", "--uts", "--net", "/bin/busybox", "sh", "-c", "hostname joined-ns; exec sleep 30"], { stdio: "ignore" });
+  try {
+    let hostname = "";
+    for (let i = 0; i < 100 && hostname !== "joined-ns"; i++) {
+      try { hostname = execFileSync("/bin/busybox", ["nsenter", "-t", String(holder.pid), "-u", "hostname"], { encoding: "utf8" }).trim(); } catch { /* not yet */ }
+      if (hostname !== "joined-ns") execFileSync("sleep", ["0.02"]);
+    }
+    const out = ok(runSh("hostname; readlink /proc/self/ns/net", (c) => {
+      c.linux.namespaces = c.linux.namespaces.map((n) =>
+        n.type === "uts" ? { type: "uts", path: `/proc/${holder.pid}/ns/uts` } : n.type === "network" ? { type: "network", path: `/proc/${holder.pid}/ns/net` } : n);
+      delete c.hostname;
+    }));
+    const [h, net] = out.trim().split("\n");
+    assert.is(h, "joined-ns");
+    assert.is(net, readlinkSync(`/proc/${holder.pid}/ns/net`));
+  } finally {
+    holder.kill("SIGKILL");
+  }
+});
+
+test("the default spec config: /proc, read-only /sys, devices, /dev/pts, /dev/shm, /dev/fd", () => {
+  const script = [
+    "test -r /proc/self/status && echo proc",
+    "touch /sys/x 2>/dev/null && echo sys-rw || echo sys-ro",
+    "echo hi > /dev/null && echo null",
+    "head -c 4 /dev/zero | od -An -tx1 | tr -d ' \\n'; echo",
+    "test -c /dev/full && test -c /dev/random && test -c /dev/urandom && test -c /dev/tty && echo devs",
+    "test -d /dev/pts && grep -q ' /dev/pts ' /proc/self/mounts && echo pts",
+    "test -L /dev/ptmx && echo ptmx",
+    "grep -q ' /dev/shm tmpfs' /proc/self/mounts && echo shm > /dev/shm/x && cat /dev/shm/x",
+    "readlink /dev/fd; readlink /dev/stdin; readlink /dev/stdout; readlink /dev/stderr",
+    "grep -q ' /dev/mqueue mqueue' /proc/self/mounts && echo mqueue",
+  ].join("; ");
+  const out = ok(runSh(script)).trim().split("\n");
+  assert.equal(out, ["proc", "sys-ro", "null", "00000000", "devs", "pts", "ptmx", "shm", "/proc/self/fd", "/proc/self/fd/0", "/proc/self/fd/1", "/proc/self/fd/2", "mqueue"]);
+});
+
+test("masked paths read empty or fail; read-only paths refuse writes; a read-only root refuses writes", () => {
+  const out = ok(runSh([
+    "wc -c < /proc/kcore",
+    "ls /proc/acpi 2>/dev/null | wc -l",
+    "ls /sys/firmware | wc -l",
+    "echo 1 > /proc/sys/kernel/domainname 2>/dev/null && echo sysrw || echo sysro",
+    "touch /proc/sys/x 2>/dev/null || echo procsys-ro",
+    "touch /newfile 2>/dev/null && echo root-rw || echo root-ro",
+  ].join("; "), (c) => {
+    c.linux.maskedPaths = ["/proc/kcore", "/proc/acpi", "/sys/firmware", "/does/not/exist"];
+    c.linux.readonlyPaths = ["/proc/sys", "/no/such/path"];
+    c.root.readonly = true;
+  })).trim().split("\n");
+  assert.equal(out, ["0", "0", "0", "sysro", "procsys-ro", "root-ro"]);
+});
+
+test("capabilities in /proc/self/status equal the config's sets", () => {
+  const out = ok(runSh("grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status", (c) => {
+    c.process.capabilities = {
+      bounding: ["CAP_KILL", "CAP_AUDIT_WRITE", "CAP_NET_BIND_SERVICE", "CAP_CHOWN"],
+      effective: ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
+      permitted: ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_CHOWN"],
+      inheritable: ["CAP_KILL"],
+      ambient: ["CAP_KILL"],
+    };
+  }));
+  const get = (k) => BigInt("0x" + out.match(new RegExp(`^${k}:\\s+([0-9a-f]+)`, "m"))[1]);
+  const bit = (n) => 1n << BigInt(n);
+  const KILL = bit(5), CHOWN = bit(0), NBS = bit(10), AW = bit(29);
+  assert.is(get("CapBnd"), KILL | AW | NBS | CHOWN);
+  assert.is(get("CapInh"), KILL);
+  assert.is(get("CapAmb"), KILL);
+  // execve recomputes: P' = (P_inh & F_inh) | (F_prm & cap_bset) | P'(amb) with no file caps → ambient.
+  assert.is(get("CapPrm"), KILL);
+  assert.is(get("CapEff"), KILL);
+});
+
+test("rlimits, user, groups, umask, cwd, env, NoNewPrivs and oom_score_adj equal the config's", () => {
+  const out = ok(runSh([
+    "ulimit -n", "ulimit -Hn", "id -u", "id -g", "id -G", "umask", "pwd", "echo $FOO",
+    "grep NoNewPrivs /proc/self/status | tr -d ' \\t'", "cat /proc/self/oom_score_adj",
+  ].join("; "), (c) => {
+    c.process.rlimits = [{ type: "RLIMIT_NOFILE", soft: 512, hard: 1000 }];
+    c.process.user = { uid: 1000, gid: 1001, additionalGids: [1002, 1003], umask: 0o027 };
+    c.process.cwd = "/tmp";
+    c.process.env = ["PATH=/bin:/usr/bin", "FOO=bar baz"];
+    c.process.noNewPrivileges = true;
+    c.process.oomScoreAdj = 123;
+  })).trim().split("\n");
+  assert.equal(out, ["512", "1000", "1000", "1001", "1001 1002 1003", "0027", "/tmp", "bar baz", "NoNewPrivs:1", "123"]);
+});
+
+test("a user namespace with mappings: root inside is the mapped host id", () => {
+  const dir = bundle((c) => {
+    c.process.args = ["sh", "-c", "id -u; cat /proc/self/uid_map /proc/self/gid_map | tr -s ' '; sleep 0.3"];
+    c.linux.namespaces.push({ type: "user" });
+    c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    c.mounts = c.mounts.filter((m) => m.destination !== "/sys/fs/cgroup");
+  });
+  const id = uniqueId();
+  const r = capsa(["run", "--bundle", dir, id]);
+  const lines = ok(r).trim().split("\n").map((l) => l.trim());
+  assert.equal(lines, ["0", "0 100000 65536", "0 100000 65536"]);
+});
+
+test("the user-namespace container's process runs as the mapped host uid", async () => {
+  const dir = bundle((c) => {
+    c.process.args = ["sh", "-c", "echo started; sleep 5"];
+    c.linux.namespaces.push({ type: "user" });
+    c.linux.uidMappings = [{ containerID: 0, hostID: 200000, size: 1000 }];
+    c.linux.gidMappings = [{ containerID: 0, hostID: 200000, size: 1000 }];
+    c.mounts = c.mounts.filter((m) => m.destination !== "/sys/fs/cgroup");
+  });
+  const pidFile = join(dir, "pid");
+  const { capsaAsync } = await import("../lib/capsa.mjs");
+  const { child, done } = capsaAsync(["run", "--bundle", dir, "--pid-file", pidFile, uniqueId()]);
+  let pid = "";
+  for (let i = 0; i < 200 && !pid; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    if (existsSync(pidFile)) pid = readFileSync(pidFile, "utf8").trim();
+  }
+  assert.ok(pid, "pid file written");
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  assert.match(status, /^Uid:\s+200000\s+200000\s+200000\s+200000/m);
+  child.kill("SIGTERM");
+  const r = await done;
+  assert.is(r.status, 128 + 15, "the container died of the forwarded SIGTERM: " + r.stderr);
+});
+
+test("exit codes propagate, signals become 128+N", () => {
+  assert.is(runSh("exit 7").status, 7);
+  assert.is(runSh("exit 0").status, 0);
+  assert.is(runSh("kill -9 $$").status, 137);
+});
+
+test("stdin, stdout and stderr pass through", () => {
+  const r = runSh("read line; echo out:$line; echo err:$line >&2", (c) => c, { input: "hello\n" });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout, "out:hello\n");
+  assert.match(r.stderr, /err:hello\n/);
+});
+
+test("no fd other than 0, 1, 2 reaches the container's process", () => {
+  const out = ok(runSh("ls /proc/self/fd | sort -n | tr '\\n' ' '"));
+  // ls itself holds one fd open on /proc/self/fd (3).
+  assert.is(out.trim(), "0 1 2 3");
+});
+
+test("--preserve-fds passes fds 3.. through", () => {
+  const dir = bundle((c) => { c.process.args = ["sh", "-c", "cat <&3; ls /proc/self/fd | sort -n | tr '\\n' ' '"]; });
+  const f = join(dir, "extra");
+  writeFileSync(f, "from-fd-3\n");
+  const r = spawnCapsaWithFd(["run", "--preserve-fds", "1", "--bundle", dir, uniqueId()], f);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim().split("\n"), ["from-fd-3", "0 1 2 3 4"]);
+});
+
+import { spawnSync } from "node:child_process";
+import { bin as capsaBin } from "../lib/capsa.mjs";
+/** Runs capsa from a shell that first opens `file` on fd 3. */
+function spawnCapsaWithFd(args, file) {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  const r = spawnSync("/bin/sh", ["-c", `exec 3<"$0"; exec "$@"`, file, capsaBin, "--root", stateRoot, ...args], { encoding: "utf8", env, timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test("security: a mount destination that is a symlink to / or ../../.. stays inside the rootfs", () => {
+  const hostMarker = `/tmp/capsa-escape-${process.pid}`;
+  rmSync(hostMarker, { force: true });
+  const dir = bundle((c) => {
+    c.root.readonly = false;
+    c.mounts.push({ destination: "/evil1", type: "tmpfs", source: "tmpfs", options: ["size=1m"] });
+    c.mounts.push({ destination: "/evil2/x", type: "tmpfs", source: "tmpfs", options: ["size=1m"] });
+    c.process.args = ["sh", "-c", `touch /evil1/in1 /evil2/x/in2 && ls /in1 /x/in2`];
+  }, { copyRootfs: true });
+  const rootfs = join(dir, "rootfs");
+  symlinkSync("/", join(rootfs, "evil1"));
+  symlinkSync("../../../../../../..", join(rootfs, "evil2"));
+  const before = readFileSync("/proc/self/mountinfo", "utf8");
+  const r = capsa(["run", "--bundle", dir, uniqueId()]);
+  assert.is(r.status, 0, r.stderr);
+  // The tmpfs landed on the rootfs's own / (and /x), never on the host's.
+  assert.equal(r.stdout.trim().split("\n"), ["/in1", "/x/in2"]);
+  assert.is(readFileSync("/proc/self/mountinfo", "utf8"), before, "no host mount changed");
+  assert.not.ok(existsSync("/in1"));
+  assert.not.ok(existsSync("/x/in2"));
+});
+
+test("a failing op names the mount by index and path, exits non-zero and leaves nothing behind", () => {
+  const dir = bundle((c) => {
+    c.mounts.push({ destination: "/data", type: "bind", source: "/nonexistent/capsa-src", options: ["rbind"] });
+  });
+  const id = uniqueId();
+  const r = capsa(["run", "--bundle", dir, id]);
+  assert.is.not(r.status, 0);
+  const idx = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")).mounts.length - 1;
+  assert.match(r.stderr, new RegExp(`mounts\\[${idx}\\] \\(/data[^)]*\\): mount failed: ENOENT \\(No such file or directory\\)`));
+  assert.not.ok(existsSync(join(stateRoot, id)), "no state dir");
+});
+
+test("an invalid config is refused with its diagnostics before anything runs", () => {
+  const dir = bundle((c) => { c.process.cwd = "relative/dir"; });
+  const id = uniqueId();
+  const r = capsa(["run", "--bundle", dir, id]);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /config\.json:\/process\/cwd: .*\[process\.cwd\.relative\]/);
+  assert.not.ok(existsSync(join(stateRoot, id)));
+});
+
+test("capsa plan prints the program for the spec's example config", () => {
+  const dir = mkdtempSync(join(tmpdir(), "capsa-bundle-plan-"));
+  try {
+    const ex = JSON.parse(readFileSync(new URL("../../../shared/runtime-spec/schema/test/config/good/spec-example.json", import.meta.url), "utf8"));
+    writeFileSync(join(dir, "config.json"), JSON.stringify(ex));
+    const r = capsa(["plan", "--bundle", dir]);
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^# clone flags: 0x[0-9a-f]+$/m);
+    assert.match(r.stdout, /mount .*target="\/proc".*# \/mounts\/0/);
+    assert.match(r.stdout, /sethostname .*"slartibartfast".*# \/hostname/);
+    assert.match(r.stdout, /setrlimit .*# \/process\/rlimits\/0/);
+    assert.match(r.stdout, /exec .*"sh"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
