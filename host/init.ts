@@ -1,0 +1,259 @@
+// Drives a container's init: asks the core for the plan, spawns capsa-init, sends it the
+// program, and answers its sync requests until it waits on the exec fifo or execs the
+// container's process. Every decision comes from the plan; this file only does the I/O.
+import { loadCore, type Core } from "./core.ts";
+import { readText, writeText } from "./rt.ts";
+import { type Sys, type WaitStatus, initPath } from "./sys.ts";
+import { CapsaError, ConfigError, errnoText, type Diagnostic } from "./errors.ts";
+
+export interface Facts {
+  id: string;
+  bundle: string;
+  stateDir: string;
+  fifo: string | null;
+  lastCap: number;
+  noPivot?: boolean;
+  preserveFds?: number;
+  [k: string]: unknown;
+}
+
+export interface OpRow {
+  index: number;
+  op: string;
+  pointer: string;
+  what: string;
+  ints: number[];
+  strs: string[];
+}
+
+export interface Plan {
+  valid: boolean;
+  diagnostics: Diagnostic[];
+  spawn: { cloneFlags: string };
+  userns: null | { uidMappings: string; gidMappings: string; setgroups: string };
+  rootfs: string;
+  readonly: boolean;
+  process: { terminal?: boolean; args?: string[]; [k: string]: unknown };
+  hooks: Record<string, unknown> | null;
+  ops: OpRow[];
+  text: string;
+}
+
+/** Validates and plans in one core call. Throws ConfigError with the diagnostics when refused. */
+export function makePlan(facts: Facts, configText: string, core: Core = loadCore()): { plan: Plan; program: Uint8Array } {
+  const r = core.call("plan", JSON.stringify(facts) + "\n" + configText);
+  const plan = JSON.parse(r.text) as Plan;
+  if (r.status !== 0 || !plan.valid) throw new ConfigError(plan.diagnostics ?? []);
+  return { plan, program: core.blob() };
+}
+
+let lastCapCache: number | null = null;
+/** The host's highest capability number (/proc/sys/kernel/cap_last_cap). */
+export function hostLastCap(): number {
+  if (lastCapCache === null) lastCapCache = Number(readText("/proc/sys/kernel/cap_last_cap").trim());
+  return lastCapCache;
+}
+
+// Protocol constants, from the core's tables (core/ops.ts).
+interface Consts { [name: string]: number }
+let consts: Consts | null = null;
+function C(name: string): number {
+  if (!consts) {
+    consts = {};
+    for (const c of loadCore().json<{ constants: { name: string; value: number }[] }>("tables", "{}").value.constants) {
+      consts[c.name] = c.value;
+    }
+  }
+  const v = consts[name];
+  if (v === undefined) throw new Error(`core has no constant ${name}`);
+  return v;
+}
+
+let initFdCache: number | null = null;
+
+export interface Stdio { stdin: number; stdout: number; stderr: number }
+
+/** Answers a sync request: the runtime's part of a step (user maps, hooks). Returns an errno or 0. */
+export type SyncHandler = (tag: number, init: InitProcess) => Promise<number> | number;
+
+export class InitProcess {
+  pid: number;
+  private readonly msg = new Uint8Array(16);
+  private closed = false;
+
+  private constructor(
+    readonly sys: Sys,
+    readonly plan: Plan,
+    pid: number,
+    public pidfd: number,
+    readonly syncFd: number,
+  ) {
+    this.pid = pid;
+  }
+
+  /**
+   * Spawns capsa-init with the plan's clone flags and runs the program until the init waits on
+   * the exec fifo (`ready`) or execs the process (`exec`). On failure the init is reaped and a
+   * CapsaError names the failing op, its config pointer and the errno.
+   */
+  static async start(sys: Sys, plan: Plan, program: Uint8Array, stdio: Stdio, preserve: number[], onSync?: SyncHandler): Promise<{ init: InitProcess; outcome: "ready" | "exec" }> {
+    if (initFdCache === null) initFdCache = sys.initFd(initPath());
+    const [parentFd, childFd] = sys.socketpair();
+    let spawned;
+    try {
+      spawned = sys.spawn({
+        initFd: initFdCache,
+        cloneFlags: BigInt(plan.spawn.cloneFlags),
+        syncFd: childFd,
+        stdin: stdio.stdin,
+        stdout: stdio.stdout,
+        stderr: stdio.stderr,
+        preserve,
+      });
+    } catch (e) {
+      sys.close(parentFd);
+      sys.close(childFd);
+      throw e;
+    }
+    sys.close(childFd);
+    const init = new InitProcess(sys, plan, spawned.pid, spawned.pidfd, parentFd);
+    try {
+      sys.write(parentFd, program);
+      const outcome = await init.converse(onSync);
+      return { init, outcome };
+    } catch (e) {
+      init.kill(9);
+      await init.reap();
+      init.closeSync();
+      throw e;
+    }
+  }
+
+  private async converse(onSync?: SyncHandler): Promise<"ready" | "exec"> {
+    const sys = this.sys;
+    const view = new DataView(this.msg.buffer);
+    for (;;) {
+      const n = await sys.readAsync(this.syncFd, this.msg);
+      if (n === 0) {
+        // End of file: the init exec'd the process, or died without a word.
+        this.closeSync();
+        const st = sys.wait(this.pid, 1 /* WNOHANG */);
+        if (st) {
+          this.reaped = st;
+          if (st.signal !== null || st.code !== 0) {
+            throw new CapsaError(`the container's init exited before its process started (${describeExit(st)})`, "init.died");
+          }
+        }
+        return "exec";
+      }
+      if (n !== 16) throw new CapsaError(`the init sent a malformed message (${n} bytes)`, "init.protocol");
+      const type = view.getUint32(0, true);
+      const a = view.getUint32(4, true);
+      const b = view.getInt32(8, true);
+      if (type === C("MSG_ERROR")) throw this.opError(a, b);
+      if (type === C("MSG_READY")) return "ready";
+      if (type === C("MSG_PID")) {
+        // fork_pidns: the init goes on as `a`, a child of ours; the old process exits 0.
+        const old = this.pid;
+        this.pid = a;
+        sys.wait(old, 0);
+        if (this.pidfd >= 0) sys.close(this.pidfd);
+        this.pidfd = sys.pidfdOpen(a);
+        continue;
+      }
+      if (type === C("MSG_SYNC")) {
+        let err = 0;
+        try {
+          if (a === C("SYNC_USERMAP")) this.writeUserMaps();
+          else if (onSync) err = await onSync(a, this);
+        } catch (e) {
+          this.ack(1 /* EPERM: the init fails the sync op */);
+          throw e;
+        }
+        this.ack(err);
+        continue;
+      }
+      throw new CapsaError(`the init sent an unknown message type ${type}`, "init.protocol");
+    }
+  }
+
+  private ack(errno: number): void {
+    const m = new Uint8Array(16);
+    const v = new DataView(m.buffer);
+    v.setUint32(0, C("MSG_ACK"), true);
+    v.setInt32(8, errno, true);
+    this.sys.write(this.syncFd, m);
+  }
+
+  private writeUserMaps(): void {
+    const u = this.plan.userns;
+    if (!u) return;
+    const base = `/proc/${this.pid}`;
+    if (u.setgroups === "deny") writeText(`${base}/setgroups`, "deny");
+    writeText(`${base}/uid_map`, u.uidMappings);
+    writeText(`${base}/gid_map`, u.gidMappings);
+  }
+
+  private opError(index: number, errno: number): CapsaError {
+    if (index === 0xffffffff) return new CapsaError(`cannot start capsa-init: ${errnoText(errno)}`, "init.spawn");
+    if (index === 0xfffffffe) return new CapsaError(`capsa-init refused the program: ${errnoText(errno)}`, "init.program");
+    const op = this.plan.ops[index];
+    if (!op) return new CapsaError(`init op ${index} failed: ${errnoText(errno)}`, "init.op");
+    const where = op.what || op.pointer || `op ${index}`;
+    return new CapsaError(`${where}: ${op.op} failed: ${errnoText(errno)}`, "init.op." + op.op);
+  }
+
+  reaped: WaitStatus | null = null;
+
+  /** Waits for the init to exit (on a worker thread). */
+  async reap(): Promise<WaitStatus> {
+    if (this.reaped) return this.reaped;
+    for (;;) {
+      try {
+        const st = await this.sys.waitAsync(this.pid, 0);
+        if (st) {
+          this.reaped = st;
+          return st;
+        }
+      } catch (e) {
+        if ((e as { code?: string }).code === "EINTR") continue;
+        throw e;
+      }
+    }
+  }
+
+  kill(sig: number): void {
+    try {
+      if (this.pidfd >= 0) this.sys.pidfdSendSignal(this.pidfd, sig);
+      else this.sys.kill(this.pid, sig);
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Closes the sync socket (the init keeps waiting on the fifo, or has exec'd). */
+  closeSync(): void {
+    if (!this.closed) {
+      this.closed = true;
+      this.sys.close(this.syncFd);
+    }
+  }
+
+  close(): void {
+    this.closeSync();
+    if (this.pidfd >= 0) {
+      this.sys.close(this.pidfd);
+      this.pidfd = -1;
+    }
+  }
+}
+
+export function describeExit(st: WaitStatus): string {
+  if (st.signal !== null) return `killed by signal ${st.signal}`;
+  return `exit status ${st.code}`;
+}
+
+/** runc's convention: the process's exit code, or 128+N when signal N killed it. */
+export function exitCodeOf(st: WaitStatus): number {
+  return st.signal !== null ? 128 + st.signal : (st.code ?? 1);
+}

@@ -1,0 +1,173 @@
+// Sys: the one interface through which the host touches native code (libcapsa.so). Two
+// backends implement it, koffi under Node and Deno.dlopen under Deno, plus a recording fake
+// for unit tests (sys_fake.ts). Every call either returns its typed result or throws a
+// SysError carrying the call's name and the errno.
+import { isDeno, exists, hereDir } from "./rt.ts";
+import { loadCore } from "./core.ts";
+
+/** Flags for `open` (the same numbers on x86_64 and aarch64). Descriptors are always O_CLOEXEC. */
+export const O_RDONLY = 0;
+export const O_WRONLY = 1;
+export const O_RDWR = 2;
+export const O_CREAT = 0o100;
+export const O_EXCL = 0o200;
+export const O_NOCTTY = 0o400;
+export const O_TRUNC = 0o1000;
+export const O_APPEND = 0o2000;
+export const O_NONBLOCK = 0o4000;
+
+/** `wait` options. */
+export const WNOHANG = 1;
+export const WALL = 0x40000000;
+
+/** `poll` events. */
+export const POLLIN = 1;
+export const POLLOUT = 4;
+export const POLLERR = 8;
+export const POLLHUP = 0x10;
+
+/** Namespace flags accepted by `spawn`. */
+export const CLONE_NEWTIME = 0x80;
+export const CLONE_NEWNS = 0x20000;
+export const CLONE_NEWCGROUP = 0x2000000;
+export const CLONE_NEWUTS = 0x4000000;
+export const CLONE_NEWIPC = 0x8000000;
+export const CLONE_NEWUSER = 0x10000000;
+export const CLONE_NEWPID = 0x20000000;
+export const CLONE_NEWNET = 0x40000000;
+
+export interface SpawnOptions {
+  /** The sealed memfd holding capsa-init (from `initFd`). */
+  initFd: number;
+  /** CLONE_NEW* flags for the new process. */
+  cloneFlags?: number | bigint;
+  /** The child's end of the sync socketpair; it becomes fd 3 + preserve.length. */
+  syncFd: number;
+  /** Descriptors for 0, 1, 2; -1 (the default) means /dev/null. */
+  stdin?: number;
+  stdout?: number;
+  stderr?: number;
+  /** Descriptors passed on as 3, 4, … in this order. */
+  preserve?: number[];
+}
+
+export interface Spawned {
+  pid: number;
+  /** A pidfd for the child (close-on-exec), for signalling without pid-reuse races. */
+  pidfd: number;
+}
+
+export interface WaitStatus {
+  pid: number;
+  /** The raw wait status. */
+  status: number;
+  /** The exit code when the process exited, else null. */
+  code: number | null;
+  /** The signal that killed the process, else null. */
+  signal: number | null;
+}
+
+export interface Sys {
+  /** A SOCK_SEQPACKET|SOCK_CLOEXEC socketpair. */
+  socketpair(): [number, number];
+  /** A sealed memfd holding a copy of capsa-init (default: dist/capsa-init). */
+  initFd(path?: string): number;
+  /** Clones a process into new namespaces that execs capsa-init on the sync socket. */
+  spawn(opts: SpawnOptions): Spawned;
+  /** waitpid; null when WNOHANG finds nothing to reap. */
+  wait(pid: number, options?: number): WaitStatus | null;
+  /** waitpid on a worker thread, so the event loop goes on. */
+  waitAsync(pid: number, options?: number): Promise<WaitStatus | null>;
+  /** read(2) (recv for sockets); 0 at end of file. */
+  read(fd: number, buf: Uint8Array): number;
+  /** read(2) on a worker thread. */
+  readAsync(fd: number, buf: Uint8Array): Promise<number>;
+  /** write(2) (send with MSG_NOSIGNAL for sockets); returns the bytes written. */
+  write(fd: number, buf: Uint8Array): number;
+  close(fd: number): void;
+  kill(pid: number, sig: number): void;
+  pidfdSendSignal(pidfd: number, sig: number): void;
+  pidfdOpen(pid: number): number;
+  /** open(2), always close-on-exec. */
+  open(path: string, flags: number, mode?: number): number;
+  mkfifo(path: string, mode?: number): void;
+  /** Waits up to timeoutMs (-1: forever) for events on fd; returns revents, 0 on timeout. */
+  poll(fd: number, events: number, timeoutMs: number): number;
+  /** prctl(PR_SET_CHILD_SUBREAPER). */
+  setSubreaper(on: boolean): void;
+}
+
+let errnoNames: Map<number, { name: string; text: string }> | null = null;
+
+/** The errno's symbolic name and text from the core's tables ("ENOENT", "No such file or directory"). */
+export function errnoInfo(errno: number): { name: string; text: string } {
+  if (!errnoNames) {
+    errnoNames = new Map();
+    try {
+      const rows = loadCore().json<{ errno: { n: number; name: string; text: string }[] }>("tables", "{}").value.errno;
+      for (const r of rows) errnoNames.set(r.n, { name: r.name, text: r.text });
+    } catch {
+      // No core: numbers only.
+    }
+  }
+  return errnoNames.get(errno) ?? { name: "errno " + errno, text: "" };
+}
+
+export class SysError extends Error {
+  readonly code: string;
+  constructor(readonly call: string, readonly errno: number, readonly detail?: string) {
+    const e = errnoInfo(errno);
+    super(`${call}${detail ? " " + detail : ""}: ${e.name}${e.text ? " (" + e.text + ")" : ""}`);
+    this.name = "SysError";
+    this.code = e.name;
+  }
+}
+
+/** Throws a SysError when a native call returned -errno; returns the value otherwise. */
+export function check(call: string, r: number, detail?: string): number {
+  if (r < 0) throw new SysError(call, -r, detail);
+  return r;
+}
+
+/** Decodes a raw wait status. */
+export function decodeWait(pid: number, status: number): WaitStatus {
+  const sig = status & 0x7f;
+  return {
+    pid,
+    status,
+    code: sig === 0 ? (status >> 8) & 0xff : null,
+    signal: sig !== 0 && sig !== 0x7f ? sig : null,
+  };
+}
+
+/** Finds a file of dist/ from host/ (sources, under Deno) or dist/host/ (compiled, under Node). */
+export function nativePath(name: string): string {
+  const here = hereDir();
+  for (const p of [here + "../" + name, here + "../dist/" + name]) {
+    if (exists(p)) return p;
+  }
+  throw new Error(name + " not found next to " + here + ": run `make -C native-syscalls`");
+}
+
+export function libPath(): string {
+  return nativePath("libcapsa.so");
+}
+
+export function initPath(): string {
+  return nativePath("capsa-init");
+}
+
+const loaded = new Map<string, Promise<Sys>>();
+
+/** The native backend for this runtime (Deno.dlopen under Deno, koffi under Node), once per library. */
+export function loadSys(lib?: string): Promise<Sys> {
+  const path = lib ?? libPath();
+  let p = loaded.get(path);
+  if (!p) {
+    p = isDeno
+      ? import("./sys_deno.ts").then((m) => m.denoSys(path))
+      : import("./sys_koffi.ts").then((m) => m.koffiSys(path));
+    loaded.set(path, p);
+  }
+  return p;
+}

@@ -1,0 +1,105 @@
+// The Node backend of Sys: libcapsa.so through koffi. Blocking calls have `.async` twins that
+// run on koffi's worker threads.
+import type { Sys, SpawnOptions, Spawned, WaitStatus } from "./sys.ts";
+import { check, decodeWait, initPath } from "./sys.ts";
+
+type Fn = ((...args: any[]) => any) & { async: (...args: any[]) => void };
+
+function callAsync(fn: Fn, ...args: unknown[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    fn.async(...args, (err: unknown, res: number) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+export async function koffiSys(path: string): Promise<Sys> {
+  const mod: any = await import("koffi");
+  const koffi = mod.default ?? mod;
+  const lib = koffi.load(path);
+  const f = {
+    socketpair: lib.func("int capsa_socketpair(int *fds)") as Fn,
+    initFd: lib.func("int capsa_init_fd(const char *path)") as Fn,
+    spawn: lib.func(
+      "int capsa_spawn(int init_fd, uint64_t clone_flags, int sync_fd, int in_fd, int out_fd, int err_fd, const int *preserve, int npreserve, int *pidfd_out)",
+    ) as Fn,
+    wait: lib.func("int capsa_wait(int pid, int *status, int options)") as Fn,
+    read: lib.func("int capsa_read(int fd, void *buf, int len)") as Fn,
+    write: lib.func("int capsa_write(int fd, const void *buf, int len)") as Fn,
+    close: lib.func("int capsa_close(int fd)") as Fn,
+    kill: lib.func("int capsa_kill(int pid, int sig)") as Fn,
+    pidfdSendSignal: lib.func("int capsa_pidfd_send_signal(int pidfd, int sig)") as Fn,
+    pidfdOpen: lib.func("int capsa_pidfd_open(int pid)") as Fn,
+    open: lib.func("int capsa_open(const char *path, int flags, int mode)") as Fn,
+    mkfifo: lib.func("int capsa_mkfifo(const char *path, int mode)") as Fn,
+    poll: lib.func("int capsa_poll(int fd, int events, int timeout_ms)") as Fn,
+    setSubreaper: lib.func("int capsa_set_subreaper(int on)") as Fn,
+  };
+
+  const waited = (pid: number, r: number, st: Int32Array): WaitStatus | null => {
+    check("wait", r, "pid " + pid);
+    return r === 0 ? null : decodeWait(r, st[0]);
+  };
+
+  const sys: Sys = {
+    socketpair() {
+      const fds = new Int32Array(2);
+      check("socketpair", f.socketpair(fds));
+      return [fds[0], fds[1]];
+    },
+    initFd(p?: string) {
+      const file = p ?? initPath();
+      return check("initFd", f.initFd(file), file);
+    },
+    spawn(o: SpawnOptions): Spawned {
+      const pre = Int32Array.from(o.preserve ?? []);
+      const pidfd = new Int32Array([-1]);
+      const pid = check(
+        "spawn",
+        f.spawn(o.initFd, BigInt(o.cloneFlags ?? 0), o.syncFd, o.stdin ?? -1, o.stdout ?? -1, o.stderr ?? -1,
+          pre.length ? pre : null, pre.length, pidfd),
+      );
+      return { pid, pidfd: pidfd[0] };
+    },
+    wait(pid: number, options = 0) {
+      const st = new Int32Array(1);
+      return waited(pid, f.wait(pid, st, options), st);
+    },
+    async waitAsync(pid: number, options = 0) {
+      const st = new Int32Array(1);
+      return waited(pid, await callAsync(f.wait, pid, st, options), st);
+    },
+    read(fd: number, buf: Uint8Array) {
+      return check("read", f.read(fd, buf, buf.length), "fd " + fd);
+    },
+    async readAsync(fd: number, buf: Uint8Array) {
+      return check("read", await callAsync(f.read, fd, buf, buf.length), "fd " + fd);
+    },
+    write(fd: number, buf: Uint8Array) {
+      return check("write", f.write(fd, buf, buf.length), "fd " + fd);
+    },
+    close(fd: number) {
+      check("close", f.close(fd), "fd " + fd);
+    },
+    kill(pid: number, sig: number) {
+      check("kill", f.kill(pid, sig), "pid " + pid);
+    },
+    pidfdSendSignal(pidfd: number, sig: number) {
+      check("pidfdSendSignal", f.pidfdSendSignal(pidfd, sig));
+    },
+    pidfdOpen(pid: number) {
+      return check("pidfdOpen", f.pidfdOpen(pid), "pid " + pid);
+    },
+    open(p: string, flags: number, mode = 0o644) {
+      return check("open", f.open(p, flags, mode), p);
+    },
+    mkfifo(p: string, mode = 0o622) {
+      check("mkfifo", f.mkfifo(p, mode), p);
+    },
+    poll(fd: number, events: number, timeoutMs: number) {
+      return check("poll", f.poll(fd, events, timeoutMs), "fd " + fd);
+    },
+    setSubreaper(on: boolean) {
+      check("setSubreaper", f.setSubreaper(on ? 1 : 0));
+    },
+  };
+  return sys;
+}

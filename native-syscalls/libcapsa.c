@@ -1,0 +1,294 @@
+/* libcapsa.so: the few system calls the host needs, loaded by koffi (Node) and Deno.dlopen.
+ * Every function returns a value >= 0 or -errno; errno is never read across the FFI.
+ *
+ * capsa_spawn runs inside a multi-threaded JavaScript runtime: between clone and exec the
+ * child makes raw system calls only (no allocation, no locks), on a stack of its own. */
+#include "sys.h"
+#include "gen/ops.h"
+
+#define SPAWN_STACK (64 * 1024)
+#define MAX_PRESERVE 1024
+#define NS_FLAGS 0x7e020080ULL /* CLONE_NEW{NS,CGROUP,UTS,IPC,USER,PID,NET,TIME} */
+
+/* long capsa_clone_tramp(long nr, long a1, long a2, long a3, int (*fn)(void *), void *arg)
+ * Makes the clone/clone3 syscall nr(a1, a2, a3). The child calls fn(arg) on whatever stack
+ * the kernel gave it and exits with its result; the parent returns the syscall's result. */
+long capsa_clone_tramp(long nr, long a1, long a2, long a3, int (*fn)(void *), void *arg);
+#if defined(__x86_64__)
+__asm__(".text\n"
+        ".hidden capsa_clone_tramp\n"
+        ".global capsa_clone_tramp\n"
+        ".type capsa_clone_tramp,@function\n"
+        "capsa_clone_tramp:\n"
+        "  mov %rdi, %rax\n"
+        "  mov %rsi, %rdi\n"
+        "  mov %rdx, %rsi\n"
+        "  mov %rcx, %rdx\n"
+        "  syscall\n" /* r8 = fn, r9 = arg survive; legacy clone ignores r10/r8 without SETTLS/CHILD_* */
+        "  test %rax, %rax\n"
+        "  jnz 1f\n"
+        "  xor %ebp, %ebp\n"
+        "  and $-16, %rsp\n"
+        "  mov %r9, %rdi\n"
+        "  call *%r8\n"
+        "  mov %eax, %edi\n"
+        "  mov $60, %eax\n"
+        "  syscall\n"
+        "  hlt\n"
+        "1:\n"
+        "  ret\n");
+#elif defined(__aarch64__)
+__asm__(".text\n"
+        ".hidden capsa_clone_tramp\n"
+        ".global capsa_clone_tramp\n"
+        ".type capsa_clone_tramp,%function\n"
+        "capsa_clone_tramp:\n"
+        "  mov x8, x0\n"
+        "  mov x0, x1\n"
+        "  mov x1, x2\n"
+        "  mov x2, x3\n"
+        "  svc #0\n" /* x4 = fn, x5 = arg survive */
+        "  cbnz x0, 1f\n"
+        "  mov x29, #0\n"
+        "  mov x30, #0\n"
+        "  mov x0, x5\n"
+        "  blr x4\n"
+        "  mov x8, #93\n"
+        "  svc #0\n"
+        "1:\n"
+        "  ret\n");
+#endif
+
+struct spawn_ctx {
+  int init_fd;
+  int ntargets;    /* 0,1,2 stdio; 3..3+n-1 preserved; 3+n sync */
+  const int *src;  /* source fd for each target (-1: /dev/null) */
+  volatile int err;
+};
+
+struct msg {
+  u32 type, a;
+  i32 b;
+  u32 c;
+};
+
+static int spawn_child(void *arg) {
+  struct spawn_ctx *c = arg;
+  int T = c->ntargets;
+  int src[MAX_PRESERVE + 4];
+  int init_fd = c->init_fd;
+  long r = 0;
+
+  c_reset_signals();
+  for (int i = 0; i < T; i++) src[i] = c->src[i];
+  for (int i = 0; i < T; i++) {
+    if (src[i] >= 0) continue;
+    r = x_openat(AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC, 0);
+    if (r < 0) goto fail;
+    src[i] = (int)r;
+  }
+  /* Lift every source (and the init's fd) above the target range, then dup down: no dup3 can
+   * clobber a source that is still needed. */
+  for (int i = 0; i < T; i++) {
+    if (src[i] >= T) continue;
+    r = x_fcntl(src[i], F_DUPFD_CLOEXEC, T);
+    if (r < 0) goto fail;
+    for (int j = i + 1; j < T; j++)
+      if (src[j] == src[i]) src[j] = (int)r;
+    if (init_fd == src[i]) init_fd = (int)r;
+    src[i] = (int)r;
+  }
+  if (init_fd < T) {
+    r = x_fcntl(init_fd, F_DUPFD_CLOEXEC, T);
+    if (r < 0) goto fail;
+    init_fd = (int)r;
+  }
+  for (int i = 0; i < T; i++) {
+    r = x_dup3(src[i], i, 0);
+    if (r < 0) goto fail;
+  }
+  r = c_cloexec_from((unsigned)T);
+  if (r < 0) goto fail;
+
+  char fdarg[16];
+  c_utoa(fdarg, (unsigned long)(T - 1));
+  char *argv[] = {"capsa-init", fdarg, 0};
+  char *envp[] = {0};
+  r = S5(__NR_execveat, init_fd, "", argv, envp, AT_EMPTY_PATH);
+fail:
+  c->err = (int)-r;
+  struct msg m = {CAPSA_MSG_ERROR, 0xffffffffu, (i32)-r, 0};
+  S6(__NR_sendto, T - 1, &m, sizeof m, MSG_NOSIGNAL, 0, 0);
+  return 127;
+}
+
+static long wait_quiet(int pid) {
+  long r;
+  do r = S4(__NR_wait4, pid, 0, __WALL, 0);
+  while (r == -EINTR);
+  return r;
+}
+
+EXPORT int capsa_spawn(int init_fd, u64 clone_flags, int sync_fd, int in_fd, int out_fd, int err_fd,
+                       const int *preserve, int npreserve, int *pidfd_out) {
+  if (npreserve < 0 || npreserve > MAX_PRESERVE || (npreserve && !preserve)) return -EINVAL;
+  if (clone_flags & ~NS_FLAGS) return -EINVAL;
+  if (init_fd < 0 || sync_fd < 0) return -EBADF;
+  int src[MAX_PRESERVE + 4];
+  int T = npreserve + 4;
+  src[0] = in_fd, src[1] = out_fd, src[2] = err_fd;
+  for (int i = 0; i < npreserve; i++) src[3 + i] = preserve[i];
+  src[T - 1] = sync_fd;
+  struct spawn_ctx ctx = {init_fd, T, src, 0};
+
+  /* Block every signal so that no handler of the runtime runs in the child before it has
+   * reset them; the child unblocks after the reset. */
+  u64 all = ~0ULL, old = 0;
+  S4(__NR_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
+  long stk = S6(__NR_mmap, 0, SPAWN_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (MAP_FAILED_P(stk)) {
+    S4(__NR_rt_sigprocmask, SIG_SETMASK, &old, 0, 8);
+    return (int)stk;
+  }
+  int pidfd = -1;
+  u64 flags = clone_flags | CLONE_VM | CLONE_VFORK | CLONE_PIDFD;
+  long r;
+  for (;;) {
+    int vm = (flags & CLONE_VM) != 0;
+    struct clone_args ca __attribute__((unused)) = {0};
+    ca.flags = flags;
+    ca.pidfd = (u64)(usize)&pidfd;
+    ca.exit_signal = SIGCHLD;
+    ca.stack = vm ? (u64)stk : 0;
+    ca.stack_size = vm ? SPAWN_STACK : 0;
+#ifdef CAPSA_TEST_ENOSYS
+    /* The test build acts like an old kernel: clone3 only for time namespaces, and those
+     * refuse CLONE_VM. */
+    if (flags & CLONE_NEWTIME) r = vm ? -EINVAL : capsa_clone_tramp(__NR_clone3, (long)&ca, sizeof ca, 0, spawn_child, &ctx);
+    else r = -ENOSYS;
+#else
+    r = capsa_clone_tramp(__NR_clone3, (long)&ca, sizeof ca, 0, spawn_child, &ctx);
+#endif
+    if (r == -ENOSYS) {
+      /* clone(2) reads CLONE_NEWTIME's bit as part of the exit signal: only clone3 has it. */
+      if (flags & CLONE_NEWTIME) r = -EINVAL;
+      else r = capsa_clone_tramp(__NR_clone, (long)(flags | SIGCHLD), vm ? stk + SPAWN_STACK : 0, (long)&pidfd, spawn_child, &ctx);
+    }
+    /* Some namespace flags (CLONE_NEWTIME) refuse a shared address space: fork instead. */
+    if (r == -EINVAL && vm) {
+      flags &= ~CLONE_VM;
+      continue;
+    }
+    break;
+  }
+  S2(__NR_munmap, stk, SPAWN_STACK);
+  S4(__NR_rt_sigprocmask, SIG_SETMASK, &old, 0, 8);
+  if (r < 0) return (int)r;
+  if (ctx.err) { /* seen only with CLONE_VM; otherwise the sync socket carries the error */
+    wait_quiet((int)r);
+    x_close(pidfd);
+    return -ctx.err;
+  }
+  if (pidfd_out) *pidfd_out = pidfd;
+  else x_close(pidfd);
+  return (int)r;
+}
+
+EXPORT int capsa_socketpair(int *fds) {
+  return (int)S4(__NR_socketpair, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds);
+}
+
+EXPORT int capsa_init_fd(const char *path) {
+  long mfd = S2(__NR_memfd_create, "capsa-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+  if (mfd == -EINVAL) mfd = S2(__NR_memfd_create, "capsa-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mfd < 0) return (int)mfd;
+  long src = x_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+  long r = src;
+  if (src >= 0) {
+    char buf[16384];
+    for (;;) {
+      r = x_read((int)src, buf, sizeof buf);
+      if (r == -EINTR) continue;
+      if (r <= 0) break;
+      for (long off = 0; off < r;) {
+        long w = x_write((int)mfd, buf + off, (usize)(r - off));
+        if (w == -EINTR) continue;
+        if (w <= 0) {
+          r = w < 0 ? w : -EIO;
+          goto done;
+        }
+        off += w;
+      }
+    }
+  done:
+    x_close((int)src);
+  }
+  if (r == 0) r = x_fcntl((int)mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+  if (r < 0) {
+    x_close((int)mfd);
+    return (int)r;
+  }
+  return (int)mfd;
+}
+
+EXPORT int capsa_wait(int pid, int *status, int options) {
+  int st = 0;
+  long r;
+  do r = S4(__NR_wait4, pid, &st, options | __WALL, 0);
+  while (r == -EINTR);
+  if (r >= 0 && status) *status = st;
+  return (int)r;
+}
+
+EXPORT int capsa_read(int fd, void *buf, int len) {
+  long r;
+  if (len < 0) return -EINVAL;
+  do r = x_read(fd, buf, (usize)len);
+  while (r == -EINTR);
+  return (int)r;
+}
+
+EXPORT int capsa_write(int fd, const void *buf, int len) {
+  long r;
+  if (len < 0) return -EINVAL;
+  do r = S6(__NR_sendto, fd, buf, len, MSG_NOSIGNAL, 0, 0);
+  while (r == -EINTR);
+  if (r == -ENOTSOCK) {
+    do r = x_write(fd, buf, (usize)len);
+    while (r == -EINTR);
+  }
+  return (int)r;
+}
+
+EXPORT int capsa_close(int fd) { return (int)x_close(fd); }
+
+EXPORT int capsa_kill(int pid, int sig) { return (int)S2(__NR_kill, pid, sig); }
+
+EXPORT int capsa_pidfd_send_signal(int pidfd, int sig) { return (int)S4(__NR_pidfd_send_signal, pidfd, sig, 0, 0); }
+
+EXPORT int capsa_pidfd_open(int pid) { return (int)S2(__NR_pidfd_open, pid, 0); }
+
+/* Every descriptor is opened close-on-exec: capsa_spawn passes the ones the container needs. */
+EXPORT int capsa_open(const char *path, int flags, int mode) {
+  long r;
+  do r = x_openat(AT_FDCWD, path, flags | O_CLOEXEC, mode);
+  while (r == -EINTR);
+  return (int)r;
+}
+
+EXPORT int capsa_mkfifo(const char *path, int mode) {
+  return (int)S4(__NR_mknodat, AT_FDCWD, path, S_IFIFO | (mode & 07777), 0);
+}
+
+/* Waits until fd is ready for `events` (POLLIN 1, POLLOUT 4) or timeout_ms passes (-1: no
+ * limit). Returns the revents, 0 on timeout. */
+EXPORT int capsa_poll(int fd, int events, int timeout_ms) {
+  struct pollfd p = {fd, (short)events, 0};
+  struct timespec64 ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
+  long r;
+  do r = S5(__NR_ppoll, &p, 1, timeout_ms < 0 ? 0 : &ts, 0, 8);
+  while (r == -EINTR);
+  return r <= 0 ? (int)r : p.revents;
+}
+
+EXPORT int capsa_set_subreaper(int on) { return (int)S5(__NR_prctl, PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0); }
