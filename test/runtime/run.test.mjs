@@ -82,22 +82,24 @@ test("the default spec config: /proc, read-only /sys, devices, /dev/pts, /dev/sh
 
 test("masked paths read empty or fail; read-only paths refuse writes; a read-only root refuses writes", () => {
   const out = ok(runSh([
-    "wc -c < /proc/kcore",
+    "wc -c < /proc/timer_list",
+    "cat /proc/keys | wc -c",
     "ls /proc/acpi 2>/dev/null | wc -l",
     "ls /sys/firmware | wc -l",
     "echo 1 > /proc/sys/kernel/domainname 2>/dev/null && echo sysrw || echo sysro",
     "touch /proc/sys/x 2>/dev/null || echo procsys-ro",
     "touch /newfile 2>/dev/null && echo root-rw || echo root-ro",
   ].join("; "), (c) => {
-    c.linux.maskedPaths = ["/proc/kcore", "/proc/acpi", "/sys/firmware", "/does/not/exist"];
+    c.linux.maskedPaths = ["/proc/timer_list", "/proc/keys", "/proc/acpi", "/sys/firmware", "/does/not/exist"];
     c.linux.readonlyPaths = ["/proc/sys", "/no/such/path"];
     c.root.readonly = true;
   })).trim().split("\n");
-  assert.equal(out, ["0", "0", "0", "sysro", "procsys-ro", "root-ro"]);
+  assert.equal(out, ["0", "0", "0", "0", "sysro", "procsys-ro", "root-ro"]);
 });
 
-test("capabilities in /proc/self/status equal the config's sets", () => {
+test("capabilities in /proc/self/status equal the config's sets (non-root user: execve keeps them as set)", () => {
   const out = ok(runSh("grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status", (c) => {
+    c.process.user = { uid: 1000, gid: 1000 };
     c.process.capabilities = {
       bounding: ["CAP_KILL", "CAP_AUDIT_WRITE", "CAP_NET_BIND_SERVICE", "CAP_CHOWN"],
       effective: ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
@@ -112,9 +114,29 @@ test("capabilities in /proc/self/status equal the config's sets", () => {
   assert.is(get("CapBnd"), KILL | AW | NBS | CHOWN);
   assert.is(get("CapInh"), KILL);
   assert.is(get("CapAmb"), KILL);
-  // execve recomputes: P' = (P_inh & F_inh) | (F_prm & cap_bset) | P'(amb) with no file caps → ambient.
+  // execve recomputes for a non-root user without file caps: P' = P'(amb), E' = P'(amb).
   assert.is(get("CapPrm"), KILL);
   assert.is(get("CapEff"), KILL);
+});
+
+test("root keeps exactly the configured sets under noNewPrivileges; without it execve grants root the bounding set", () => {
+  const caps = { bounding: ["CAP_KILL", "CAP_CHOWN"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"] };
+  const read = (nnp) => {
+    const out = ok(runSh("grep -E '^Cap(Prm|Eff|Bnd)' /proc/self/status", (c) => {
+      c.process.capabilities = caps;
+      c.process.noNewPrivileges = nnp;
+    }));
+    return (k) => BigInt("0x" + out.match(new RegExp(`^${k}:\\s+([0-9a-f]+)`, "m"))[1]);
+  };
+  const KILL = 1n << 5n, CHOWN = 1n;
+  let get = read(true);
+  assert.is(get("CapBnd"), KILL | CHOWN);
+  assert.is(get("CapPrm"), KILL);
+  assert.is(get("CapEff"), KILL);
+  get = read(false);
+  assert.is(get("CapBnd"), KILL | CHOWN);
+  assert.is(get("CapPrm"), KILL | CHOWN);
+  assert.is(get("CapEff"), KILL | CHOWN);
 });
 
 test("rlimits, user, groups, umask, cwd, env, NoNewPrivs and oom_score_adj equal the config's", () => {
@@ -173,7 +195,8 @@ test("the user-namespace container's process runs as the mapped host uid", async
 test("exit codes propagate, signals become 128+N", () => {
   assert.is(runSh("exit 7").status, 7);
   assert.is(runSh("exit 0").status, 0);
-  assert.is(runSh("kill -9 $$").status, 137);
+  // pid 1 of a pid namespace ignores SIGKILL from inside it: use the host's pid namespace.
+  assert.is(runSh("kill -9 $$", (c) => { c.linux.namespaces = c.linux.namespaces.filter((n) => n.type !== "pid"); }).status, 137);
 });
 
 test("stdin, stdout and stderr pass through", () => {
@@ -215,19 +238,21 @@ test("security: a mount destination that is a symlink to / or ../../.. stays ins
     c.root.readonly = false;
     c.mounts.push({ destination: "/evil1", type: "tmpfs", source: "tmpfs", options: ["size=1m"] });
     c.mounts.push({ destination: "/evil2/x", type: "tmpfs", source: "tmpfs", options: ["size=1m"] });
-    c.process.args = ["sh", "-c", `touch /evil1/in1 /evil2/x/in2 && ls /in1 /x/in2`];
+    c.process.args = ["sh", "-c", `touch /evil1/in1 /evil2/x/in2 && ls /mnt/in1 /home/x/in2`];
   }, { copyRootfs: true });
   const rootfs = join(dir, "rootfs");
-  symlinkSync("/", join(rootfs, "evil1"));
-  symlinkSync("../../../../../../..", join(rootfs, "evil2"));
+  // Absolute and relative symlinks that would leave the rootfs if followed on the host.
+  symlinkSync("/mnt", join(rootfs, "evil1"));
+  symlinkSync("../../../../../../../home", join(rootfs, "evil2"));
   const before = readFileSync("/proc/self/mountinfo", "utf8");
   const r = capsa(["run", "--bundle", dir, uniqueId()]);
   assert.is(r.status, 0, r.stderr);
-  // The tmpfs landed on the rootfs's own / (and /x), never on the host's.
-  assert.equal(r.stdout.trim().split("\n"), ["/in1", "/x/in2"]);
+  // The tmpfs landed on the rootfs's own /mnt and /home/x, never on the host's.
+  assert.equal(r.stdout.trim().split("\n").sort(), ["/home/x/in2", "/mnt/in1"]);
   assert.is(readFileSync("/proc/self/mountinfo", "utf8"), before, "no host mount changed");
-  assert.not.ok(existsSync("/in1"));
-  assert.not.ok(existsSync("/x/in2"));
+  assert.not.ok(existsSync("/mnt/in1"));
+  assert.not.ok(existsSync("/home/x"));
+  assert.ok(existsSync(join(rootfs, "home/x")), "the missing target was created inside the rootfs");
 });
 
 test("a failing op names the mount by index and path, exits non-zero and leaves nothing behind", () => {
