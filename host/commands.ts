@@ -1,9 +1,10 @@
 // Command dispatch. Each verb parses its own flags and returns an exit code.
-import { readText, writeOut, writeErr, cwd, isDeno, exists, writeText, onSignal, uid, gid } from "./rt.ts";
+import { readText, writeOut, writeErr, cwd, isDeno, exists, writeText, writeAtomic, onSignal, uid, gid } from "./rt.ts";
 import { loadCore } from "./core.ts";
 import { CapsaError } from "./errors.ts";
 import { StateDir, checkId, DEFAULT_ROOT } from "./state.ts";
-import { makePlan, hostLastCap, InitProcess, exitCodeOf, type Facts } from "./init.ts";
+import { makePlan, hostLastCap, exitCodeOf, type Facts } from "./init.ts";
+import { Factory, signalNumber, type CreateOptions } from "./container.ts";
 
 export const VERSION = "0.1.0";
 export const SPEC_VERSION = "1.3.0";
@@ -151,45 +152,184 @@ function planCmd(g: Globals, argv: string[]): number {
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"];
 const SIGNUM: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGUSR1: 10, SIGUSR2: 12, SIGTERM: 15, SIGWINCH: 28 };
 
-/** `capsa run [flags] ID`: runs a container in the foreground and exits with its status. */
+function createOptions(flags: Record<string, string | boolean>): CreateOptions {
+  if (flags["--console-socket"]) throw new CapsaError("--console-socket is not supported yet", "console.unsupported");
+  const n = flags["--preserve-fds"] === undefined ? 0 : Number(flags["--preserve-fds"]);
+  if (!Number.isInteger(n) || n < 0 || n > 1000) throw new UsageError(`--preserve-fds must be a count from 0 to 1000, not ${flags["--preserve-fds"]}`);
+  return { bundle: bundleOf(flags), noPivot: !!flags["--no-pivot"], preserveFds: n };
+}
+
+function writePidFile(flags: Record<string, string | boolean>, pid: number): void {
+  const f = flags["--pid-file"];
+  if (typeof f === "string") writeAtomic(resolve(f), String(pid), 0o644);
+}
+
+function oneId(rest: string[], verb: string): string {
+  if (rest.length === 0) throw new UsageError(`${verb}: container ID is required (usage: capsa ${verb} [flags] ID)`);
+  if (rest.length > 1) throw new UsageError(`${verb}: unexpected argument "${rest[1]}"`);
+  return checkId(rest[0]);
+}
+
+function help(flags: Record<string, string | boolean>, text: string): boolean {
+  if (flags["--help"] || flags["-h"]) { writeOut(text); return true; }
+  return false;
+}
+
+/** `capsa create [flags] ID`: the init waits on exec.fifo; exits 0. */
+async function createCmd(g: Globals, argv: string[]): Promise<number> {
+  const { flags, rest } = parseFlags(argv, RUN_FLAGS, "create");
+  if (help(flags, "usage: capsa create [--bundle DIR] [--console-socket PATH] [--pid-file FILE] [--no-pivot] [--no-new-keyring] [--preserve-fds N] ID\n\nCreates a container whose init waits for `capsa start`.\n")) return 0;
+  const id = oneId(rest, "create");
+  const c = await new Factory(g.root).create(id, createOptions(flags));
+  try {
+    writePidFile(flags, c.state().init_process_pid);
+  } catch (e) {
+    await c.destroy(true);
+    throw e;
+  }
+  c.init?.close();
+  return 0;
+}
+
+/** `capsa start ID`: the created container's init execs its process. */
+async function startCmd(g: Globals, argv: string[]): Promise<number> {
+  const { flags, rest } = parseFlags(argv, { "--help": "bool", "-h": "bool" }, "start");
+  if (help(flags, "usage: capsa start ID\n\nStarts the process of a created container.\n")) return 0;
+  const c = await new Factory(g.root).load(oneId(rest, "start"));
+  await c.exec();
+  return 0;
+}
+
+/** `capsa run [flags] ID`: create + start; in the foreground, waits and exits with the process's status. */
 async function runCmd(g: Globals, argv: string[]): Promise<number> {
   const { flags, rest } = parseFlags(argv, RUN_FLAGS, "run");
-  if (flags["--help"] || flags["-h"]) {
-    writeOut("usage: capsa run [--bundle DIR] [--no-pivot] [--preserve-fds N] [--pid-file FILE] ID\n\nCreates and starts a container in the foreground; exits with its process's status (128+N for signal N).\n");
-    return 0;
-  }
-  if (flags["--detach"] || flags["-d"]) throw new CapsaError("run --detach is not supported yet: run in the foreground", "run.detach");
-  if (flags["--console-socket"]) throw new CapsaError("--console-socket is not supported yet", "run.console");
-  const id = checkId(rest[0]);
-  if (rest.length > 1) throw new UsageError(`run: unexpected argument ${rest[1]}`);
-  const bundle = bundleOf(flags);
-  const configText = readConfig(bundle);
-  const facts = factsFor(g, id, bundle, flags, null);
-  const { plan, program } = makePlan(facts, configText);
-  for (const d of plan.diagnostics) if (d.severity === "warning") writeErr(`capsa: warning: config.json:${d.pointer}: ${d.message} [${d.code}]\n`);
-  const { loadSys } = await import("./sys.ts");
-  const sys = await loadSys();
-  const state = new StateDir(g.root, id);
-  state.create();
+  if (help(flags, "usage: capsa run [--bundle DIR] [--detach] [--pid-file FILE] [--no-pivot] [--preserve-fds N] ID\n\nCreates and starts a container; in the foreground, exits with its process's status (128+N for signal N).\n")) return 0;
+  const id = oneId(rest, "run");
+  const detach = !!(flags["--detach"] || flags["-d"]);
+  const c = await new Factory(g.root).create(id, createOptions(flags));
+  const init = c.init!;
   const off: (() => void)[] = [];
   try {
-    const preserve = Array.from({ length: facts.preserveFds ?? 0 }, (_, i) => 3 + i);
-    const { init } = await InitProcess.start(sys, plan, program, { stdin: 0, stdout: 1, stderr: 2 }, preserve);
-    state.write({
-      id, init_process_pid: init.pid, init_process_start: "", created: new Date().toISOString(),
-      bundle, rootfs: plan.rootfs, config: null, status: "running",
-    });
-    if (typeof flags["--pid-file"] === "string") writeText(resolve(flags["--pid-file"]), `${init.pid}`);
-    for (const s of FORWARDED) {
-      try { off.push(onSignal(s, () => init.kill(SIGNUM[s]))); } catch { /* not supported here */ }
+    writePidFile(flags, init.pid);
+    if (!detach) {
+      for (const s of FORWARDED) {
+        try { off.push(onSignal(s, () => init.kill(SIGNUM[s]))); } catch { /* not supported here */ }
+      }
     }
+    await c.exec();
+  } catch (e) {
+    for (const f of off) f();
+    await c.destroy(true).catch(() => {});
+    throw e;
+  }
+  if (detach) {
+    init.close();
+    return 0;
+  }
+  try {
     const st = await init.reap();
     init.close();
     return exitCodeOf(st);
   } finally {
     for (const f of off) f();
-    state.destroy();
+    if (!flags["--keep"]) await c.destroy(true);
   }
+}
+
+/** `capsa state ID`: the OCI state JSON. */
+async function stateCmd(g: Globals, argv: string[]): Promise<number> {
+  const { flags, rest } = parseFlags(argv, { "--help": "bool", "-h": "bool" }, "state");
+  if (help(flags, "usage: capsa state ID\n\nPrints the container's state (runtime-spec state JSON).\n")) return 0;
+  const c = await new Factory(g.root).load(oneId(rest, "state"));
+  writeOut(JSON.stringify(c.ociState(), null, 2) + "\n");
+  return 0;
+}
+
+/** `capsa kill [--all] ID [SIGNAL]`. */
+async function killCmd(g: Globals, argv: string[]): Promise<number> {
+  const { flags, rest } = parseFlags(argv, { "--all": "bool", "-a": "bool", "--help": "bool", "-h": "bool" }, "kill");
+  if (help(flags, "usage: capsa kill [--all] ID [SIGNAL]\n\nSends SIGNAL (default SIGTERM; a name with or without SIG, or a number) to the container's init, or with --all to all its processes.\n")) return 0;
+  if (rest.length === 0) throw new UsageError("kill: container ID is required (usage: capsa kill [--all] ID [SIGNAL])");
+  if (rest.length > 2) throw new UsageError(`kill: unexpected argument "${rest[2]}"`);
+  const id = checkId(rest[0]);
+  const sig = signalNumber(rest[1] ?? "SIGTERM");
+  const c = await new Factory(g.root).load(id);
+  await c.signal(sig, !!(flags["--all"] || flags["-a"]));
+  return 0;
+}
+
+/** `capsa delete [--force] ID`. */
+async function deleteCmd(g: Globals, argv: string[]): Promise<number> {
+  const { flags, rest } = parseFlags(argv, { "--force": "bool", "-f": "bool", "--help": "bool", "-h": "bool" }, "delete");
+  if (help(flags, "usage: capsa delete [--force] ID\n\nDeletes a stopped container; --force kills a running one first.\n")) return 0;
+  const id = oneId(rest, "delete");
+  const force = !!(flags["--force"] || flags["-f"]);
+  let c;
+  try {
+    c = await new Factory(g.root).load(id);
+  } catch (e) {
+    // runc: deleting a missing container with --force succeeds.
+    if (force && e instanceof CapsaError && e.code === "id.unknown") return 0;
+    throw e;
+  }
+  await c.destroy(force);
+  return 0;
+}
+
+/** `capsa list [-q] [--format table|json]`. */
+async function listCmd(g: Globals, argv: string[]): Promise<number> {
+  const { flags } = parseFlags(argv, { "--quiet": "bool", "-q": "bool", "--format": "value", "-f": "value", "--help": "bool", "-h": "bool" }, "list");
+  if (help(flags, "usage: capsa list [-q] [--format table|json]\n\nLists the containers under --root.\n")) return 0;
+  const format = (flags["--format"] ?? flags["-f"] ?? "table") as string;
+  if (format !== "table" && format !== "json") throw new UsageError(`list: --format must be table or json, not "${format}"`);
+  const f = new Factory(g.root);
+  const rows = [];
+  for (const id of f.list()) {
+    try {
+      rows.push((await f.load(id)).ociState());
+    } catch {
+      // deleted while listing
+    }
+  }
+  if (flags["--quiet"] || flags["-q"]) {
+    for (const r of rows) writeOut(r.id + "\n");
+  } else if (format === "json") {
+    writeOut(JSON.stringify(rows) + "\n");
+  } else {
+    const table = [["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"], ...rows.map((r) => [r.id, String(r.pid ?? 0), r.status, r.bundle, r.created, r.owner || "root"])];
+    const w = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
+    for (const row of table) writeOut(row.map((cell, i) => i === row.length - 1 ? cell : cell.padEnd(w[i])).join("   ") + "\n");
+  }
+  return 0;
+}
+
+/** `capsa ps [--format table|json] ID`. */
+async function psCmd(g: Globals, argv: string[]): Promise<number> {
+  const { flags, rest } = parseFlags(argv, { "--format": "value", "-f": "value", "--help": "bool", "-h": "bool" }, "ps");
+  if (help(flags, "usage: capsa ps [--format table|json] ID\n\nLists the container's processes.\n")) return 0;
+  const format = (flags["--format"] ?? flags["-f"] ?? "table") as string;
+  if (format !== "table" && format !== "json") throw new UsageError(`ps: --format must be table or json, not "${format}"`);
+  const c = await new Factory(g.root).load(oneId(rest, "ps"));
+  const pids = c.processes();
+  if (format === "json") {
+    writeOut(JSON.stringify(pids) + "\n");
+    return 0;
+  }
+  writeOut("PID     PPID    STAT   CMD\n");
+  for (const pid of pids) {
+    let ppid = "?", stat = "?", cmd = "";
+    try {
+      const s = readText(`/proc/${pid}/stat`);
+      const rest = s.slice(s.lastIndexOf(")") + 2).split(" ");
+      stat = rest[0];
+      ppid = rest[1];
+      cmd = readText(`/proc/${pid}/cmdline`).split("\0").filter(Boolean).join(" ");
+    } catch {
+      continue;
+    }
+    writeOut(`${String(pid).padEnd(8)}${ppid.padEnd(8)}${stat.padEnd(7)}${cmd}\n`);
+  }
+  return 0;
 }
 
 const HELP = `capsa ${VERSION}: an OCI container runtime (runtime-spec ${SPEC_VERSION})
@@ -197,7 +337,14 @@ const HELP = `capsa ${VERSION}: an OCI container runtime (runtime-spec ${SPEC_VE
 usage: capsa [global flags] COMMAND [flags] [args]
 
 commands:
-  run        create and start a container in the foreground
+  create     create a container (its init waits for start)
+  start      start a created container's process
+  run        create and start a container (in the foreground unless --detach)
+  state      print a container's state JSON
+  kill       send a signal to a container
+  delete     delete a container
+  list       list containers
+  ps         list a container's processes
   spec       write a default config.json
   plan       print the init program a bundle's container would run
   validate   check a bundle's config.json and print its diagnostics
@@ -231,6 +378,13 @@ export async function main(argv: string[]): Promise<number> {
       case "spec": return specCmd(rest);
       case "plan": return planCmd(g, rest);
       case "run": return await runCmd(g, rest);
+      case "create": return await createCmd(g, rest);
+      case "start": return await startCmd(g, rest);
+      case "state": return await stateCmd(g, rest);
+      case "kill": return await killCmd(g, rest);
+      case "delete": return await deleteCmd(g, rest);
+      case "list": return await listCmd(g, rest);
+      case "ps": return await psCmd(g, rest);
       case "version": writeOut(versionText()); return 0;
       default: throw new UsageError(`unknown command "${cmd}" (see capsa --help)`);
     }

@@ -2,7 +2,7 @@
 // program, and answers its sync requests until it waits on the exec fifo or execs the
 // container's process. Every decision comes from the plan; this file only does the I/O.
 import { loadCore, type Core } from "./core.ts";
-import { readText, writeText } from "./rt.ts";
+import { readText, writeExisting } from "./rt.ts";
 import { type Sys, type WaitStatus, initPath } from "./sys.ts";
 import { CapsaError, ConfigError, errnoText, type Diagnostic } from "./errors.ts";
 
@@ -189,9 +189,9 @@ export class InitProcess {
     const u = this.plan.userns;
     if (!u) return;
     const base = `/proc/${this.pid}`;
-    if (u.setgroups === "deny") writeText(`${base}/setgroups`, "deny");
-    writeText(`${base}/uid_map`, u.uidMappings);
-    writeText(`${base}/gid_map`, u.gidMappings);
+    if (u.setgroups === "deny") writeExisting(`${base}/setgroups`, "deny");
+    writeExisting(`${base}/uid_map`, u.uidMappings);
+    writeExisting(`${base}/gid_map`, u.gidMappings);
   }
 
   private opError(index: number, errno: number): CapsaError {

@@ -131,3 +131,29 @@ export function onSignal(sig: string, fn: () => void): () => void {
   process.on(sig, fn);
   return () => process.off(sig, fn);
 }
+
+/** Writes to an existing file (procfs, cgroupfs) with one write(2): no create, no truncate, no chmod. */
+export function writeExisting(path: string, text: string): void {
+  const data = enc.encode(text);
+  if (isDeno) {
+    const f = Deno.openSync(path, { write: true });
+    try {
+      const n = f.writeSync(data);
+      if (n !== data.length) throw new Error(`short write to ${path}: ${n} of ${data.length} bytes`);
+    } finally {
+      f.close();
+    }
+    return;
+  }
+  const fd = nodeFs.openSync(path, nodeFs.constants.O_WRONLY);
+  try {
+    const n = nodeFs.writeSync(fd, data);
+    if (n !== data.length) throw new Error(`short write to ${path}: ${n} of ${data.length} bytes`);
+  } finally {
+    nodeFs.closeSync(fd);
+  }
+}
+
+export function readLink(path: string): string {
+  return isDeno ? Deno.readLinkSync(path) : nodeFs.readlinkSync(path);
+}

@@ -23,7 +23,10 @@ export interface StateFile {
   rootfs: string;
   annotations?: Record<string, string>;
   config: unknown;
-  [k: string]: unknown;
+  owner?: string;
+  hooks?: unknown;
+  /** The namespace kinds of the config (to know whether the container has its own pid namespace). */
+  namespaces?: string[];
 }
 
 export class StateDir {

@@ -95,7 +95,19 @@ export interface Sys {
   poll(fd: number, events: number, timeoutMs: number): number;
   /** prctl(PR_SET_CHILD_SUBREAPER). */
   setSubreaper(on: boolean): void;
+  /** flock(2): LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN. Blocks unless LOCK_NB. */
+  flock(fd: number, op: number): void;
+  /** flock(2) on a worker thread. */
+  flockAsync(fd: number, op: number): Promise<void>;
+  /** A close-on-exec pipe: [read end, write end]. */
+  pipe(): [number, number];
 }
+
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
+export const O_DIRECTORY = 0o200000;
 
 let errnoNames: Map<number, { name: string; text: string }> | null = null;
 

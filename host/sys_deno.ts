@@ -31,6 +31,9 @@ const SYMBOLS = {
   capsa_mkfifo: { parameters: ["buffer", "i32"], result: "i32" },
   capsa_poll: { parameters: ["i32", "i32", "i32"], result: "i32" },
   capsa_set_subreaper: { parameters: ["i32"], result: "i32" },
+  capsa_flock: { parameters: ["i32", "i32"], result: "i32" },
+  capsa_flock_async: { name: "capsa_flock", parameters: ["i32", "i32"], result: "i32", nonblocking: true },
+  capsa_pipe: { parameters: ["buffer"], result: "i32" },
 } as const;
 
 export function denoSys(path: string): Sys {
@@ -101,6 +104,17 @@ export function denoSys(path: string): Sys {
     },
     setSubreaper(on: boolean) {
       check("setSubreaper", f.capsa_set_subreaper(on ? 1 : 0));
+    },
+    flock(fd: number, op: number) {
+      check("flock", f.capsa_flock(fd, op), "fd " + fd);
+    },
+    async flockAsync(fd: number, op: number) {
+      check("flock", await f.capsa_flock_async(fd, op), "fd " + fd);
+    },
+    pipe() {
+      const fds = new Int32Array(2);
+      check("pipe", f.capsa_pipe(fds));
+      return [fds[0], fds[1]];
     },
   };
 }

@@ -118,4 +118,13 @@ export class FakeSys implements Sys {
   setSubreaper(on: boolean): void {
     this.run("setSubreaper", [on], () => undefined);
   }
+  flock(fd: number, op: number): void {
+    this.run("flock", [fd, op], () => undefined);
+  }
+  flockAsync(fd: number, op: number): Promise<void> {
+    return Promise.resolve(this.run("flockAsync", [fd, op], () => undefined));
+  }
+  pipe(): [number, number] {
+    return this.run("pipe", [], () => [this.nextFd++, this.nextFd++] as [number, number]);
+  }
 }

@@ -32,6 +32,8 @@ export async function koffiSys(path: string): Promise<Sys> {
     mkfifo: lib.func("int capsa_mkfifo(const char *path, int mode)") as Fn,
     poll: lib.func("int capsa_poll(int fd, int events, int timeout_ms)") as Fn,
     setSubreaper: lib.func("int capsa_set_subreaper(int on)") as Fn,
+    flock: lib.func("int capsa_flock(int fd, int op)") as Fn,
+    pipe: lib.func("int capsa_pipe(int *fds)") as Fn,
   };
 
   const waited = (pid: number, r: number, st: Int32Array): WaitStatus | null => {
@@ -99,6 +101,17 @@ export async function koffiSys(path: string): Promise<Sys> {
     },
     setSubreaper(on: boolean) {
       check("setSubreaper", f.setSubreaper(on ? 1 : 0));
+    },
+    flock(fd: number, op: number) {
+      check("flock", f.flock(fd, op), "fd " + fd);
+    },
+    async flockAsync(fd: number, op: number) {
+      check("flock", await callAsync(f.flock, fd, op), "fd " + fd);
+    },
+    pipe() {
+      const fds = new Int32Array(2);
+      check("pipe", f.pipe(fds));
+      return [fds[0], fds[1]];
     },
   };
   return sys;

@@ -662,11 +662,16 @@ static long op_sync(u32 tag) {
 
 static long op_wait_fifo(void) {
   if (fifo_fd < 0) return -EBADF;
-  long r = send_msg(CAPSA_MSG_READY, 0, 0);
-  if (r < 0) return r;
   char path[32];
   c_fdpath(path, fifo_fd);
-  long fd;
+  /* Probe first, while the runtime still listens: with no reader yet a non-blocking open for
+   * writing fails ENXIO after the permission checks, so EACCES and friends are reported now
+   * rather than after `create` has returned. */
+  long fd = x_openat(AT_FDCWD, path, O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0);
+  if (fd >= 0) x_close((int)fd);
+  else if (fd != -ENXIO) return fd;
+  long r = send_msg(CAPSA_MSG_READY, 0, 0);
+  if (r < 0) return r;
   do fd = x_openat(AT_FDCWD, path, O_WRONLY | O_CLOEXEC, 0);
   while (fd == -EINTR);
   if (fd < 0) return fd;

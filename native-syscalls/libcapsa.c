@@ -276,8 +276,12 @@ EXPORT int capsa_open(const char *path, int flags, int mode) {
   return (int)r;
 }
 
+/* The mode is exact (the umask does not apply): the exec fifo must be writable by the
+ * container's user, which may not be root. */
 EXPORT int capsa_mkfifo(const char *path, int mode) {
-  return (int)S4(__NR_mknodat, AT_FDCWD, path, S_IFIFO | (mode & 07777), 0);
+  long r = S4(__NR_mknodat, AT_FDCWD, path, S_IFIFO | (mode & 07777), 0);
+  if (r < 0) return (int)r;
+  return (int)S4(__NR_fchmodat, AT_FDCWD, path, mode & 07777, 0);
 }
 
 /* Waits until fd is ready for `events` (POLLIN 1, POLLOUT 4) or timeout_ms passes (-1: no
@@ -292,3 +296,14 @@ EXPORT int capsa_poll(int fd, int events, int timeout_ms) {
 }
 
 EXPORT int capsa_set_subreaper(int on) { return (int)S5(__NR_prctl, PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0); }
+
+/* flock(2) with op LOCK_SH 1, LOCK_EX 2, LOCK_NB 4, LOCK_UN 8; retried on EINTR. */
+EXPORT int capsa_flock(int fd, int op) {
+  long r;
+  do r = S2(__NR_flock, fd, op);
+  while (r == -EINTR);
+  return (int)r;
+}
+
+/* A close-on-exec pipe: fds[0] reads, fds[1] writes. */
+EXPORT int capsa_pipe(int *fds) { return (int)S2(__NR_pipe2, fds, O_CLOEXEC); }

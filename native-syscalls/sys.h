@@ -80,6 +80,7 @@ static inline long sys6(long n, long a, long b, long c, long d, long e, long f) 
 #define ESRCH 3
 #define EINTR 4
 #define EIO 5
+#define ENXIO 6
 #define EBADF 9
 #define ECHILD 10
 #define EAGAIN 11

@@ -1,0 +1,396 @@
+// The library API, after runc's libcontainer: a Factory creates and loads containers under a
+// state root; a Container is created (its init waits on exec.fifo), started, signalled and
+// destroyed. Status is derived from the world by the core, never trusted from state.json.
+import { loadCore } from "./core.ts";
+import { readText, exists, remove, readDir, realPath, isNotFound, cwd } from "./rt.ts";
+import { loadSys, type Sys, O_RDONLY, O_NONBLOCK, O_DIRECTORY, LOCK_EX, LOCK_UN, POLLIN, POLLHUP } from "./sys.ts";
+import { CapsaError } from "./errors.ts";
+import { StateDir, checkId, DEFAULT_ROOT, type StateFile } from "./state.ts";
+import { makePlan, hostLastCap, InitProcess, type Plan, type Stdio } from "./init.ts";
+import { runHooks, type Hook } from "./hooks.ts";
+
+export const OCI_VERSION = "1.3.0";
+
+export type Status = "created" | "running" | "pausing" | "paused" | "stopped";
+
+/** The seed's BaseState. */
+export interface BaseState {
+  id: string;
+  init_process_pid: number;
+  init_process_start: string;
+  created: string;
+  config: unknown;
+}
+
+/** The runtime-spec state (runtime.md). */
+export interface OCIState {
+  ociVersion: string;
+  id: string;
+  status: Status;
+  pid?: number;
+  bundle: string;
+  annotations?: Record<string, string>;
+}
+
+export interface CreateOptions {
+  bundle: string;
+  /** config.json's text; read from the bundle when absent. */
+  configText?: string;
+  noPivot?: boolean;
+  preserveFds?: number;
+  stdio?: Stdio;
+  /** Run the process at once, without waiting on exec.fifo (for foreground run). */
+  noFifo?: boolean;
+}
+
+interface Hooks {
+  prestart?: Hook[];
+  createRuntime?: Hook[];
+  createContainer?: Hook[];
+  startContainer?: Hook[];
+  poststart?: Hook[];
+  poststop?: Hook[];
+}
+
+export class Factory {
+  constructor(readonly root: string = DEFAULT_ROOT) {}
+
+  /** Creates a container: its init runs the program and waits on exec.fifo (status created). */
+  async create(id: string, opts: CreateOptions): Promise<Container> {
+    checkId(id);
+    const bundle = realPath(opts.bundle);
+    const configText = opts.configText ?? readConfig(bundle);
+    const dir = new StateDir(this.root, id);
+    const fifo = opts.noFifo ? null : dir.fifo;
+    const { plan, program } = makePlan({
+      id,
+      bundle,
+      stateDir: dir.dir,
+      fifo,
+      lastCap: hostLastCap(),
+      noPivot: !!opts.noPivot,
+      preserveFds: opts.preserveFds ?? 0,
+    }, configText);
+    const config = JSON.parse(configText);
+    const sys = await loadSys();
+    dir.create();
+    const c = new Container(this, id, sys);
+    const lock = c.lock();
+    let init: InitProcess | null = null;
+    try {
+      if (fifo) sys.mkfifo(fifo, 0o622);
+      const hooks = (config.hooks ?? {}) as Hooks;
+      const state = (pid: number, status: string): string => JSON.stringify({
+        ociVersion: OCI_VERSION, id, status, pid, bundle, annotations: config.annotations ?? {},
+      });
+      const preserve = Array.from({ length: opts.preserveFds ?? 0 }, (_, i) => 3 + i);
+      const r = await InitProcess.start(sys, plan, program, opts.stdio ?? { stdin: 0, stdout: 1, stderr: 2 }, preserve,
+        async (tag, p) => {
+          if (tag === syncTag("SYNC_CREATE_RUNTIME")) {
+            await runHooks("prestart", hooks.prestart, state(p.pid, "creating"));
+            await runHooks("createRuntime", hooks.createRuntime, state(p.pid, "creating"));
+          } else if (tag === syncTag("SYNC_CREATE_CONTAINER")) {
+            await runHooks("createContainer", hooks.createContainer, state(p.pid, "creating"), { sys, nsPid: p.pid });
+          }
+          return 0;
+        });
+      init = r.init;
+      const start = procStartTime(init.pid);
+      if (start === null) throw new CapsaError(`the container's init (pid ${init.pid}) exited during create`, "create.init-died");
+      dir.write({
+        id,
+        init_process_pid: init.pid,
+        init_process_start: start,
+        created: new Date().toISOString(),
+        bundle,
+        rootfs: plan.rootfs,
+        annotations: config.annotations ?? {},
+        config,
+        owner: "",
+        hooks: config.hooks ?? null,
+        namespaces: namespacesOf(config),
+      });
+      c.init = init;
+      init.closeSync();
+      return c;
+    } catch (e) {
+      if (init) {
+        init.kill(9);
+        await init.reap();
+        init.close();
+      }
+      dir.destroy();
+      throw e;
+    } finally {
+      c.unlock(lock);
+    }
+  }
+
+  /** Loads an existing container; throws when the id is unknown. */
+  async load(id: string): Promise<Container> {
+    checkId(id);
+    const c = new Container(this, id, await loadSys());
+    if (!exists(new StateDir(this.root, id).stateFile)) {
+      throw new CapsaError(`container "${id}" does not exist`, "id.unknown");
+    }
+    return c;
+  }
+
+  /** Ids of the containers under the root. */
+  list(): string[] {
+    try {
+      return readDir(this.root).filter((n) => exists(`${this.root}/${n}/state.json`)).sort();
+    } catch (e) {
+      if (isNotFound(e)) return [];
+      throw e;
+    }
+  }
+}
+
+export class Container {
+  /** The init, when this object spawned it (create/run in this process). */
+  init: InitProcess | null = null;
+  readonly dir: StateDir;
+
+  constructor(readonly factory: Factory, readonly id: string, readonly sys: Sys) {
+    this.dir = new StateDir(factory.root, id);
+  }
+
+  /** Takes the per-container lock (flock on the state dir); returns the fd to unlock. */
+  lock(): number {
+    let fd: number;
+    try {
+      fd = this.sys.open(this.dir.dir, O_RDONLY | O_DIRECTORY);
+    } catch (e) {
+      if ((e as { code?: string }).code === "ENOENT") throw new CapsaError(`container "${this.id}" does not exist`, "id.unknown");
+      throw e;
+    }
+    this.sys.flock(fd, LOCK_EX);
+    return fd;
+  }
+  unlock(fd: number): void {
+    try {
+      this.sys.flock(fd, LOCK_UN);
+    } finally {
+      this.sys.close(fd);
+    }
+  }
+  /** Runs fn under the lock; fails if the container vanished while we waited. */
+  async locked<T>(fn: (s: StateFile) => Promise<T> | T): Promise<T> {
+    const fd = this.lock();
+    try {
+      const s = this.dir.read();
+      if (!s) throw new CapsaError(`container "${this.id}" does not exist`, "id.unknown");
+      return await fn(s);
+    } finally {
+      this.unlock(fd);
+    }
+  }
+
+  private stateFile(): StateFile {
+    const s = this.dir.read();
+    if (!s) throw new CapsaError(`container "${this.id}" does not exist`, "id.unknown");
+    return s;
+  }
+
+  /** The status, derived by the core from /proc and the state dir. */
+  status(s: StateFile = this.stateFile()): Status {
+    let stat: string | null = null;
+    try {
+      stat = readText(`/proc/${s.init_process_pid}/stat`);
+    } catch {
+      stat = null;
+    }
+    const r = loadCore().json<{ status: Status }>("status", {
+      stat,
+      startTime: s.init_process_start,
+      fifo: exists(this.dir.fifo),
+      freezer: null,
+    });
+    return r.value.status;
+  }
+
+  state(): BaseState {
+    const s = this.stateFile();
+    return { id: s.id, init_process_pid: s.init_process_pid, init_process_start: s.init_process_start, created: s.created, config: s.config };
+  }
+
+  ociState(s: StateFile = this.stateFile()): OCIState & { rootfs: string; created: string; owner: string } {
+    const status = this.status(s);
+    const out: OCIState & { rootfs: string; created: string; owner: string } = {
+      ociVersion: OCI_VERSION,
+      id: s.id,
+      pid: status === "stopped" ? 0 : s.init_process_pid,
+      status,
+      bundle: s.bundle,
+      rootfs: s.rootfs,
+      created: s.created,
+      owner: s.owner ?? "",
+      annotations: s.annotations ?? {},
+    };
+    return out;
+  }
+
+  config(): unknown {
+    return this.stateFile().config;
+  }
+
+  private check(op: string, status: Status, force = false): void {
+    const r = loadCore().json<{ allowed: boolean; code?: string; message?: string }>("check", { op, status, force });
+    if (!r.value.allowed) throw new CapsaError(r.value.message ?? `cannot ${op}`, r.value.code ?? "lifecycle");
+  }
+
+  /** The pids of the container's processes (those in the init's pid namespace; the init alone without one). */
+  processes(s: StateFile = this.stateFile()): number[] {
+    if (this.status(s) === "stopped") return [];
+    return pidsLike(s.init_process_pid, s.namespaces?.includes("pid") ?? false);
+  }
+
+  /** runc's Exec: lets the created init exec the container's process (`capsa start`). */
+  async exec(): Promise<void> {
+    await this.locked(async (s) => {
+      this.check("start", this.status(s));
+      const hooks = (s.hooks ?? {}) as Hooks;
+      const stateJSON = (status: string) => JSON.stringify({
+        ociVersion: OCI_VERSION, id: s.id, status, pid: s.init_process_pid, bundle: s.bundle, annotations: s.annotations ?? {},
+      });
+      await runHooks("startContainer", hooks.startContainer, stateJSON("created"), { sys: this.sys, nsPid: s.init_process_pid });
+      await this.openFifo(s);
+      await runHooks("poststart", hooks.poststart, stateJSON("running"), { warnOnly: true });
+    });
+  }
+
+  private async openFifo(s: StateFile): Promise<void> {
+    const sys = this.sys;
+    const fd = sys.open(this.dir.fifo, O_RDONLY | O_NONBLOCK);
+    try {
+      const buf = new Uint8Array(1);
+      for (;;) {
+        const ev = sys.poll(fd, POLLIN, 100);
+        if (ev & POLLIN) {
+          const n = sys.read(fd, buf);
+          if (n === 1) break;
+        }
+        if ((ev & POLLHUP) || this.status(s) === "stopped") {
+          throw new CapsaError(`container "${this.id}"'s init exited before it could start its process`, "start.init-died");
+        }
+      }
+    } finally {
+      sys.close(fd);
+    }
+    remove(this.dir.fifo);
+  }
+
+  /** Sends a signal to the init, or with `all` to every process of the container. */
+  async signal(sig: number | string, all = false): Promise<void> {
+    const n = typeof sig === "number" ? sig : signalNumber(sig);
+    await this.locked((s) => {
+      const status = this.status(s);
+      this.check("kill", status);
+      const pids = all ? this.processes(s) : [s.init_process_pid];
+      for (const pid of pids) {
+        try {
+          this.sys.kill(pid, n);
+        } catch (e) {
+          if ((e as { code?: string }).code !== "ESRCH") throw e;
+        }
+      }
+    });
+  }
+
+  /** Deletes the container: refused unless stopped, or with force (kills it first). */
+  async destroy(force = false): Promise<void> {
+    let hooks: Hooks = {};
+    let stateJSON = "";
+    await this.locked(async (s) => {
+      const status = this.status(s);
+      this.check("delete", status, force);
+      hooks = (s.hooks ?? {}) as Hooks;
+      stateJSON = JSON.stringify({ ociVersion: OCI_VERSION, id: s.id, status: "stopped", pid: s.init_process_pid, bundle: s.bundle, annotations: s.annotations ?? {} });
+      if (status !== "stopped") await this.killAll(s);
+      this.dir.destroy();
+    });
+    await runHooks("poststop", hooks.poststop, stateJSON, { warnOnly: true });
+  }
+
+  private async killAll(s: StateFile): Promise<void> {
+    const pids = this.processes(s);
+    for (const pid of pids.length ? pids : [s.init_process_pid]) {
+      try { this.sys.kill(pid, 9); } catch { /* gone */ }
+    }
+    if (this.init) {
+      await this.init.reap();
+      this.init.close();
+      return;
+    }
+    // Not our child: wait until /proc says it is gone (its parent reaps it).
+    for (let i = 0; i < 500; i++) {
+      if (this.status(s) === "stopped") return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new CapsaError(`container "${this.id}"'s init (pid ${s.init_process_pid}) did not die after SIGKILL`, "delete.timeout");
+  }
+}
+
+function readConfig(bundle: string): string {
+  try {
+    return readText(`${bundle}/config.json`);
+  } catch (e) {
+    throw new CapsaError(`cannot read ${bundle}/config.json: ${(e as Error).message}`, "bundle.config");
+  }
+}
+
+function namespacesOf(config: { linux?: { namespaces?: { type: string; path?: string }[] } }): string[] {
+  return (config.linux?.namespaces ?? []).map((n) => n.type);
+}
+
+/** Field 22 of /proc/PID/stat, parsed by the core; null when the process is gone. */
+export function procStartTime(pid: number): string | null {
+  let stat: string;
+  try {
+    stat = readText(`/proc/${pid}/stat`);
+  } catch {
+    return null;
+  }
+  const r = loadCore().json<{ status: string; startTime?: string }>("status", { stat, startTime: null, fifo: false, freezer: null });
+  return r.value.status === "stopped" ? null : r.value.startTime ?? null;
+}
+
+/** Every pid that shares the init's pid namespace (when it has its own), or the init alone. */
+function pidsLike(init: number, ownPidNs: boolean): number[] {
+  if (!ownPidNs) return [init];
+  let ns: string;
+  try {
+    ns = readLink(`/proc/${init}/ns/pid`);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const name of readDir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readLink(`/proc/${name}/ns/pid`) === ns) out.push(Number(name));
+    } catch { /* gone */ }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+import { readLink } from "./rt.ts";
+
+export function signalNumber(name: string): number {
+  const r = loadCore().json<{ signal?: number; error?: string }>("signal", { name });
+  if (r.status !== 0 || r.value.signal === undefined) throw new CapsaError(r.value.error ?? `unknown signal "${name}"`, "signal.unknown", 2);
+  return r.value.signal;
+}
+
+let consts: Record<string, number> | null = null;
+function syncTag(name: string): number {
+  if (!consts) {
+    consts = {};
+    for (const c of loadCore().json<{ constants: { name: string; value: number }[] }>("tables", "{}").value.constants) consts[c.name] = c.value;
+  }
+  return consts[name];
+}
+
+export { cwd };
+export type { Plan };

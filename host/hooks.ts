@@ -1,0 +1,115 @@
+// OCI hooks (config.md "POSIX-platform Hooks"): each runs with the container's state JSON on
+// stdin, its `args` and `env`, killed after `timeout` seconds. Hooks of the runtime namespace
+// run as plain processes; createContainer and startContainer hooks join the namespaces of the
+// container's init first. Both go through capsa-init, so there is one spawn path.
+import { loadCore } from "./core.ts";
+import { readLink, writeErr } from "./rt.ts";
+import { type Sys, loadSys, CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWCGROUP, CLONE_NEWNS, CLONE_NEWTIME } from "./sys.ts";
+import { CapsaError } from "./errors.ts";
+import { InitProcess, describeExit, type Plan } from "./init.ts";
+
+export interface Hook {
+  path: string;
+  args?: string[];
+  env?: string[];
+  timeout?: number;
+}
+
+export interface HookOptions {
+  sys?: Sys;
+  /** Run inside the namespaces of this pid (the container's init). */
+  nsPid?: number;
+  /** Failures only warn (poststart, poststop). */
+  warnOnly?: boolean;
+}
+
+// Joined in this order: the user namespace first (it owns the others), the mount namespace last.
+const NS: [string, number][] = [
+  ["user", CLONE_NEWUSER], ["ipc", CLONE_NEWIPC], ["uts", CLONE_NEWUTS], ["net", CLONE_NEWNET],
+  ["pid", CLONE_NEWPID], ["cgroup", CLONE_NEWCGROUP], ["time", CLONE_NEWTIME], ["mnt", CLONE_NEWNS],
+];
+
+interface AsmOp { op: string; ints?: (number | string)[]; strs?: string[]; what?: string }
+
+/** The ops that join pid's namespaces (those that differ from ours). */
+function joinOps(pid: number): AsmOp[] {
+  const ops: AsmOp[] = [];
+  let pidns = false;
+  for (const [name, flag] of NS) {
+    let theirs: string, ours: string;
+    try {
+      theirs = readLink(`/proc/${pid}/ns/${name}`);
+      ours = readLink(`/proc/self/ns/${name}`);
+    } catch {
+      continue; // a kernel without this namespace kind
+    }
+    if (theirs === ours) continue;
+    ops.push({ op: "setns", ints: [flag], strs: [`/proc/${pid}/ns/${name}`], what: `the container's ${name} namespace` });
+    if (name === "pid") pidns = true;
+  }
+  if (pidns) ops.push({ op: "fork_pidns", what: "entering the pid namespace" });
+  return ops;
+}
+
+export async function runHook(kind: string, h: Hook, state: string, opts: HookOptions = {}): Promise<void> {
+  const sys = opts.sys ?? await loadSys();
+  const args = h.args && h.args.length ? h.args : [h.path];
+  const env = h.env ?? [];
+  const ops: AsmOp[] = opts.nsPid ? joinOps(opts.nsPid) : [];
+  ops.push({ op: "exec", ints: [args.length, env.length, 0, 0], strs: [h.path, ...args, ...env], what: `${kind} hook ${h.path}` });
+  const core = loadCore();
+  const r = core.call("assemble", JSON.stringify(ops));
+  if (r.status !== 0) throw new CapsaError(`cannot assemble the hook program: ${r.text}`, "hooks.program");
+  const program = core.blob();
+  const plan = { ops: JSON.parse(r.text).ops, userns: null, spawn: { cloneFlags: "0" } } as unknown as Plan;
+  const [rd, wr] = sys.pipe();
+  let init: InitProcess;
+  try {
+    ({ init } = await InitProcess.start(sys, plan, program, { stdin: rd, stdout: 2, stderr: 2 }, []));
+  } catch (e) {
+    sys.close(rd);
+    sys.close(wr);
+    throw e;
+  }
+  sys.close(rd);
+  try {
+    sys.write(wr, new TextEncoder().encode(state));
+  } catch {
+    // The hook may exit without reading its stdin.
+  }
+  sys.close(wr);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timedOut = false;
+  if (h.timeout !== undefined && h.timeout > 0) {
+    timer = setTimeout(() => {
+      timedOut = true;
+      init.kill(9);
+    }, h.timeout * 1000);
+  }
+  try {
+    const st = await init.reap();
+    if (timedOut) throw new CapsaError(`timed out after ${h.timeout}s and was killed`, "hooks.timeout");
+    if (st.signal !== null || st.code !== 0) throw new CapsaError(describeExit(st), "hooks.failed");
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    init.close();
+  }
+}
+
+/** Runs the hooks of one kind in order; the first failure fails them all (or warns). */
+export async function runHooks(kind: string, hooks: Hook[] | undefined, state: string, opts: HookOptions = {}): Promise<void> {
+  if (!hooks || hooks.length === 0) return;
+  for (let i = 0; i < hooks.length; i++) {
+    const h = hooks[i];
+    try {
+      await runHook(kind, h, state, opts);
+    } catch (e) {
+      const msg = `${kind} hook ${i} (${h.path}) failed: ${(e as Error).message}`;
+      if (opts.warnOnly) {
+        writeErr(`capsa: warning: ${msg}\n`);
+        continue;
+      }
+      throw new CapsaError(msg, `hooks.${kind}`);
+    }
+  }
+}
