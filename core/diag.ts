@@ -45,6 +45,19 @@ export function ptrI(base: string, index: i32): string { return base + "/" + ind
 export class Walker {
   constructor(public d: Diagnostics) {}
 
+  /**
+   * When non-empty, codes for members are `<mapArea>.<key>.<suffix>` instead of being derived
+   * from the pointer: set it while walking an object that sits under a user-chosen map key
+   * (rdma devices, network devices), whose key must not become part of the code.
+   */
+  mapArea: string = "";
+
+  /** The code for `suffix` on member `key` of the object at `base`. */
+  code(base: string, key: string, suffix: string): string {
+    if (this.mapArea.length > 0) return this.mapArea + "." + key + "." + suffix;
+    return area(ptr(base, key), suffix);
+  }
+
   typed(parent: JValue, key: string, base: string, kind: Kind, required: bool): JValue | null {
     const v = parent.get(key);
     const p = ptr(base, key);
@@ -100,6 +113,23 @@ export class Walker {
     for (let i = 0; i < o.keys.length; i++) {
       if (!known.includes(o.keys[i])) this.d.warn(ptr(base, o.keys[i]), area(ptr(base, o.keys[i]), "unknown"), "unknown property \"" + o.keys[i] + "\" is ignored");
     }
+  }
+
+  /** Reports `v` (at pointer `p`) unless it has `kind`; `code` defaults to `<area of p>.type`. */
+  is(v: JValue, p: string, kind: Kind, code: string = ""): bool {
+    if (v.kind == kind) return true;
+    this.d.error(p, code.length > 0 ? code : area(p, "type"), "must be " + article(kindName(kind)) + ", not " + article(kindName(v.kind)));
+    return false;
+  }
+
+  /** Reports `v` (at pointer `p`) unless it is an integer in [min, max]. */
+  intValue(v: JValue, p: string, min: i64, max: i64): bool {
+    if (!this.is(v, p, Kind.Number)) return false;
+    if (!v.isIntegerText() || !v.fitsI64() || v.i64() < min || v.i64() > max) {
+      this.d.error(p, area(p, "range"), "must be an integer from " + min.toString() + " to " + max.toString() + ", not " + v.str);
+      return false;
+    }
+    return true;
   }
 }
 
