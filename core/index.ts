@@ -9,6 +9,10 @@ import { OPS, CONSTS } from "./ops";
 import { assemble as assembleProgram, assembleError } from "./program";
 import { buildPlan } from "./plan/index";
 import { buildSpec } from "./spec";
+import { detectLayout } from "./cgroups/layout";
+import { cgroupPlan } from "./cgroups/plan";
+import { cgroupStats, freezerState } from "./cgroups/stats";
+import { seccompCall } from "./seccomp/index";
 
 // `abort` is routed here (asconfig `use`): trap, import nothing.
 export function coreAbort(msg: string | null, file: string | null, line: u32, col: u32): void {
@@ -186,5 +190,63 @@ export function spec(ptr: usize, len: i32): i32 {
   const q = parse(ptr, len);
   if (q === null) return badInput("invalid JSON at byte " + lastError!.offset.toString() + ": " + lastError!.message);
   const r = buildSpec(q);
+  return finish(r.json, r.status);
+}
+
+function parsedObject(ptr: usize, len: i32): JValue | null {
+  const q = parse(ptr, len);
+  if (q === null) { badInput("invalid JSON at byte " + lastError!.offset.toString() + ": " + lastError!.message); return null; }
+  if (!q.isObject()) { badInput("the input must be an object"); return null; }
+  return q;
+}
+
+/** cgroup_layout({mountinfo, cgroup, controllers?}) → {mode, unified, controllers}. */
+export function cgroup_layout(ptr: usize, len: i32): i32 {
+  const q = parsedObject(ptr, len);
+  if (q === null) return STATUS_REJECTED;
+  const mi = q.get("mountinfo"), cg = q.get("cgroup"), ct = q.get("controllers");
+  if (mi === null || !mi.isString() || cg === null || !cg.isString()) return badInput("cgroup_layout needs the texts \"mountinfo\" and \"cgroup\"");
+  return finish(detectLayout(mi.str, cg.str, ct !== null && ct.isString() ? ct.str : null).json(), STATUS_OK);
+}
+
+/**
+ * cgroup_plan({layout, id, cgroupsPath, resources, update, …}) → {valid, diagnostics, paths, create,
+ * enable, writes, bpf, statFiles}; a v2 device program's bytes at blob_ptr/blob_len.
+ */
+export function cgroup_plan(ptr: usize, len: i32): i32 {
+  blob = new ArrayBuffer(0);
+  const q = parsedObject(ptr, len);
+  if (q === null) return STATUS_REJECTED;
+  const r = cgroupPlan(q);
+  if (r.blob !== null) blob = r.blob!;
+  return finish(r.json, r.status);
+}
+
+/** cgroup_stats({id, files: {name: text}}) → {type: "stats", id, data}. */
+export function cgroup_stats(ptr: usize, len: i32): i32 {
+  const q = parsedObject(ptr, len);
+  if (q === null) return STATUS_REJECTED;
+  return finish(cgroupStats(q), STATUS_OK);
+}
+
+/** cgroup_freezer({files: {"freezer.state"} or {"cgroup.events", "cgroup.freeze"}}) → {freezer}. */
+export function cgroup_freezer(ptr: usize, len: i32): i32 {
+  const q = parsedObject(ptr, len);
+  if (q === null) return STATUS_REJECTED;
+  const s = freezerState(q);
+  return finish(new Obj().raw("freezer", s === null ? "null" : quote(s)).done(), STATUS_OK);
+}
+
+/**
+ * seccomp({"seccomp": linux.seccomp, "arch": "x86_64"|"aarch64"}) → {diagnostics, instructions,
+ * flags, text}; the BPF program (struct sock_filter[]) at blob_ptr/blob_len.
+ */
+export function seccomp(ptr: usize, len: i32): i32 {
+  blob = new ArrayBuffer(0);
+  const q = parse(ptr, len);
+  if (q === null) return badInput("invalid JSON at byte " + lastError!.offset.toString() + ": " + lastError!.message);
+  if (!q.isObject()) return badInput("the input must be an object");
+  const r = seccompCall(q);
+  if (r.blob !== null) blob = r.blob!;
   return finish(r.json, r.status);
 }

@@ -1,0 +1,221 @@
+// The container process, in the order of runc's standard init (standard_init_linux.go and
+// finalizeNamespace): session, hostname, sysctls, read-only and masked paths, rlimits,
+// no_new_privs, cwd, bounding set, user switch with kept capabilities, capability sets,
+// ambient set, umask, then the wait for `start` and execve.
+import { JValue, Kind, pointerToken } from "../json";
+import {
+  OP_SETSID, OP_SETHOSTNAME, OP_SETDOMAINNAME, OP_WRITE_FILE, OP_SETRLIMIT, OP_PRCTL, OP_CHDIR,
+  OP_CAP_BOUNDING, OP_SETGROUPS, OP_SETRESGID, OP_SETRESUID, OP_CAPSET, OP_CAP_AMBIENT, OP_UMASK,
+  OP_WAIT_FIFO, OP_EXEC,
+} from "../ops";
+import { capNumber, rlimitNumber } from "../tables";
+import { clean } from "../paths";
+import { area } from "../diag";
+import { PlanCtx, objOf, arrOf, strOf, boolOf, intOf, stringsOf, member } from "./context";
+import { planMasks } from "./rootfs";
+import { isMapped } from "./namespaces";
+import { PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS } from "./consts";
+
+const CAP_SETS: string[] = ["bounding", "effective", "permitted", "inheritable", "ambient"];
+
+/** The five capability sets as 64-bit masks (bit n = capability n). */
+export class CapMasks {
+  bounding: u64 = 0;
+  effective: u64 = 0;
+  permitted: u64 = 0;
+  inheritable: u64 = 0;
+  ambient: u64 = 0;
+}
+
+export function capMasks(c: PlanCtx): CapMasks {
+  const m = new CapMasks();
+  const caps = objOf(c.process, "capabilities");
+  for (let s = 0; s < CAP_SETS.length; s++) {
+    const set = CAP_SETS[s];
+    const a = arrOf(caps, set);
+    if (a === null) continue;
+    let mask: u64 = 0;
+    for (let i = 0; i < a.items.length; i++) {
+      const v = a.items[i];
+      if (v.kind != Kind.String) continue;
+      const n = capNumber(v.str);
+      if (n < 0) continue; // reported by validation
+      if (n > c.f.lastCap) {
+        c.d.warn("/process/capabilities/" + set + "/" + i.toString(), "process.capabilities." + set + ".unavailable",
+          v.str + " is not known to this kernel (last capability " + c.f.lastCap.toString() + ") and is ignored");
+        continue;
+      }
+      mask |= (<u64>1) << <u64>n;
+    }
+    if (set == "bounding") m.bounding = mask;
+    else if (set == "effective") m.effective = mask;
+    else if (set == "permitted") m.permitted = mask;
+    else if (set == "inheritable") m.inheritable = mask;
+    else m.ambient = mask;
+  }
+  // The kernel raises an ambient capability only when it is permitted and inheritable.
+  const lost = m.ambient & ~(m.permitted & m.inheritable);
+  if (lost != 0) {
+    const a = arrOf(caps, "ambient")!;
+    for (let i = 0; i < a.items.length; i++) {
+      const n = a.items[i].kind == Kind.String ? capNumber(a.items[i].str) : -1;
+      if (n >= 0 && n <= c.f.lastCap && (lost & ((<u64>1) << <u64>n)) != 0) {
+        c.d.warn("/process/capabilities/ambient/" + i.toString(), "process.capabilities.ambient.ignored",
+          a.items[i].str + " is ignored: an ambient capability must be permitted and inheritable");
+      }
+    }
+    m.ambient &= m.permitted & m.inheritable;
+  }
+  return m;
+}
+
+function lo(m: u64): i64 { return <i64>(m & 0xffffffff); }
+function hi(m: u64): i64 { return <i64>(m >> 32); }
+
+// Settings the init cannot apply yet (JSON Pointers): each present one gets a warning rather
+// than being silently dropped.
+const UNSUPPORTED: string[] = [
+  "/linux/seccomp", "/process/apparmorProfile", "/process/selinuxLabel", "/linux/mountLabel",
+  "/process/scheduler", "/process/ioPriority", "/linux/personality", "/linux/memoryPolicy",
+];
+
+function unsupported(c: PlanCtx): void {
+  for (let i = 0; i < UNSUPPORTED.length; i++) {
+    const p = UNSUPPORTED[i];
+    const parts = p.split("/");
+    if (objOf(c.config, parts[1]) !== null && c.config.get(parts[1])!.has(parts[2])) {
+      c.d.warn(p, area(p, "unsupported"), parts[2] + " is not enforced yet: it is ignored");
+    }
+  }
+  if (boolOf(c.process, "terminal", false)) {
+    c.d.warn("/process/terminal", "process.terminal.console", "no /dev/console and no controlling terminal yet: the terminal is only the stdio");
+  }
+}
+
+function sysctlPath(name: string): string {
+  return "/proc/sys/" + name.replaceAll(".", "/");
+}
+
+/** Everything after the rootfs is final, up to execve. */
+export function planProcess(c: PlanCtx): void {
+  const prog = c.prog;
+  const p = c.process!;
+  unsupported(c);
+
+  // A new session: the container does not share the runtime's (runc's init does the same).
+  prog.add(OP_SETSID, "", "new session");
+
+  const host = member(c.config, "hostname", Kind.String);
+  if (host !== null && host.str.length > 0) prog.add(OP_SETHOSTNAME, "/hostname", "hostname (" + host.str + ")").s(host.str);
+  const dom = member(c.config, "domainname", Kind.String);
+  if (dom !== null && dom.str.length > 0) prog.add(OP_SETDOMAINNAME, "/domainname", "domainname (" + dom.str + ")").s(dom.str);
+
+  const sc = objOf(c.linux, "sysctl");
+  if (sc !== null) {
+    for (let i = 0; i < sc.keys.length; i++) {
+      const v = sc.items[i];
+      if (v.kind != Kind.String) continue;
+      const k = sc.keys[i];
+      prog.add(OP_WRITE_FILE, "/linux/sysctl/" + pointerToken(k), "sysctl " + k + "=" + v.str).i(0).s(sysctlPath(k)).s(v.str);
+    }
+  }
+
+  // After the sysctls: /proc/sys is usually one of the read-only paths.
+  planMasks(c);
+
+  const rl = arrOf(p, "rlimits");
+  if (rl !== null) {
+    for (let i = 0; i < rl.items.length; i++) {
+      const e = rl.items[i];
+      const t = strOf(e, "type", "");
+      const n = rlimitNumber(t);
+      if (n < 0) continue; // reported by validation
+      prog.add(OP_SETRLIMIT, "/process/rlimits/" + i.toString(), "rlimit " + t).i(n).i(intOf(e, "soft", 0)).i(intOf(e, "hard", 0));
+    }
+  }
+
+  const nnp = boolOf(p, "noNewPrivileges", false);
+  if (nnp) prog.add(OP_PRCTL, "/process/noNewPrivileges", "no_new_privs").i(PR_SET_NO_NEW_PRIVS).i(1).i(0);
+
+  // Seccomp goes here when noNewPrivileges is false (installing a filter then needs
+  // CAP_SYS_ADMIN, so it must precede the user switch), or right before wait_fifo when it is
+  // true (as late as possible). The filter compiler will emit OP_SECCOMP at those two points.
+
+  // Like runc, chdir before the user switch: the runtime's root can reach more directories.
+  const cwd = strOf(p, "cwd", "/");
+  prog.add(OP_CHDIR, "/process/cwd", "cwd (" + cwd + ")").s(clean("/" + cwd));
+
+  const caps = capMasks(c);
+  const last = <i64>c.f.lastCap;
+  prog.add(OP_CAP_BOUNDING, "/process/capabilities/bounding", "bounding set").i(lo(caps.bounding)).i(hi(caps.bounding)).i(last);
+  prog.add(OP_PRCTL, "/process/capabilities", "keep capabilities (setuid)").i(PR_SET_KEEPCAPS).i(1).i(0);
+
+  const user = objOf(p, "user");
+  const uid = intOf(user, "uid", 0);
+  const gid = intOf(user, "gid", 0);
+  const groups = arrOf(user, "additionalGids");
+  if (c.isNew("user")) {
+    const um = arrOf(c.linux, "uidMappings");
+    const gm = arrOf(c.linux, "gidMappings");
+    if (um !== null && !isMapped(um, uid)) c.d.error("/process/user/uid", "process.user.uid.unmapped", "uid " + uid.toString() + " is not in linux.uidMappings");
+    if (gm !== null && !isMapped(gm, gid)) c.d.error("/process/user/gid", "process.user.gid.unmapped", "gid " + gid.toString() + " is not in linux.gidMappings");
+    if (gm !== null && groups !== null) {
+      for (let i = 0; i < groups.items.length; i++) {
+        const gv = groups.items[i];
+        if (gv.kind != Kind.Number || !gv.fitsI64()) continue;
+        const n = gv.i64();
+        if (!isMapped(gm, n)) c.d.error("/process/user/additionalGids/" + i.toString(), "process.user.additionalGids.unmapped", "gid " + n.toString() + " is not in linux.gidMappings");
+      }
+    }
+  }
+  if (c.f.rootless) {
+    // An unprivileged runtime cannot call setgroups(2) (runc refuses additionalGids too).
+    if (groups !== null && groups.items.length > 0) {
+      c.d.error("/process/user/additionalGids", "process.user.additionalGids.rootless", "a rootless container cannot set additional groups");
+    }
+  } else {
+    // Always, even with no groups: drops the runtime's supplementary groups.
+    const op = prog.add(OP_SETGROUPS, "/process/user/additionalGids", "additional groups");
+    if (groups !== null) for (let i = 0; i < groups.items.length; i++) {
+      const gv = groups.items[i];
+      if (gv.kind == Kind.Number && gv.fitsI64()) op.i(gv.i64());
+    }
+  }
+  prog.add(OP_SETRESGID, "/process/user/gid", "gid " + gid.toString()).i(gid);
+  prog.add(OP_SETRESUID, "/process/user/uid", "uid " + uid.toString()).i(uid);
+  prog.add(OP_PRCTL, "/process/capabilities", "keep capabilities off").i(PR_SET_KEEPCAPS).i(0).i(0);
+  prog.add(OP_CAPSET, "/process/capabilities", "capabilities")
+    .i(lo(caps.effective)).i(hi(caps.effective))
+    .i(lo(caps.permitted)).i(hi(caps.permitted))
+    .i(lo(caps.inheritable)).i(hi(caps.inheritable));
+  prog.add(OP_CAP_AMBIENT, "/process/capabilities/ambient", "ambient set").i(lo(caps.ambient)).i(hi(caps.ambient)).i(last);
+
+  const um = member(user, "umask", Kind.Number);
+  prog.add(OP_UMASK, um !== null ? "/process/user/umask" : "", "umask").i(um !== null ? intOf(user, "umask", 0o22) : 0o22);
+
+  if (c.f.fifo.length > 0) prog.add(OP_WAIT_FIFO, "", "exec fifo (" + c.f.fifo + ")");
+
+  const args = stringsOf(p, "args");
+  const env = stringsOf(p, "env");
+  const prog0 = args.length > 0 ? args[0] : "";
+  const op = prog.add(OP_EXEC, "/process/args", "process (" + prog0 + ")")
+    .i(args.length).i(env.length).i(prog0.indexOf("/") < 0 ? 1 : 0).i(c.f.preserveFds);
+  op.s(prog0);
+  for (let i = 0; i < args.length; i++) op.s(args[i]);
+  for (let i = 0; i < env.length; i++) op.s(env[i]);
+}
+
+/** process.user for the plan's output: uid, gid, umask (when set), additionalGids. */
+export function userJSON(c: PlanCtx): JValue {
+  const u = objOf(c.process, "user");
+  const o = JValue.object();
+  o.set("uid", JValue.ofI64(intOf(u, "uid", 0)));
+  o.set("gid", JValue.ofI64(intOf(u, "gid", 0)));
+  const um = member(u, "umask", Kind.Number);
+  if (um !== null) o.set("umask", um);
+  const g = JValue.array();
+  const groups = arrOf(u, "additionalGids");
+  if (groups !== null) for (let i = 0; i < groups.items.length; i++) g.push(groups.items[i]);
+  o.set("additionalGids", g);
+  return o;
+}
