@@ -135,15 +135,9 @@ export class InitProcess {
     for (;;) {
       const n = await sys.readAsync(this.syncFd, this.msg);
       if (n === 0) {
-        // End of file: the init exec'd the process, or died without a word.
+        // End of file without an error message: the process was exec'd (the socket is
+        // close-on-exec). Whatever it does next, even exiting at once, is its own business.
         this.closeSync();
-        const st = sys.wait(this.pid, 1 /* WNOHANG */);
-        if (st) {
-          this.reaped = st;
-          if (st.signal !== null || st.code !== 0) {
-            throw new CapsaError(`the container's init exited before its process started (${describeExit(st)})`, "init.died");
-          }
-        }
         return "exec";
       }
       if (n !== 16) throw new CapsaError(`the init sent a malformed message (${n} bytes)`, "init.protocol");

@@ -1,7 +1,7 @@
 // Runs the capsa CLI the way the current runtime runs it (bin/capsa under Node, bin/capsa-deno
 // under Deno), builds bundles from the busybox rootfs, and checks that nothing leaked.
 import { spawnSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, readdirSync, statSync, cpSync, mkdirSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, readdirSync, statSync, cpSync, mkdirSync, openSync, closeSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
@@ -16,27 +16,55 @@ export const sharedRootfs = ensureRootfs(join(tmpdir(), "capsa-test", "rootfs"))
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;
 
-/** Runs `capsa --root <stateRoot> ...args`; returns {status, stdout, stderr}. */
-export function capsa(args, opts = {}) {
-  const r = spawnSync(bin, ["--root", opts.root ?? stateRoot, ...args], {
-    cwd: opts.cwd ?? root,
-    input: opts.input ?? "",
-    encoding: "utf8",
-    env: { ...env, ...(opts.env ?? {}) },
-    timeout: opts.timeout ?? 60_000,
-    stdio: opts.stdio,
-  });
-  return { status: r.status, signal: r.signal, stdout: r.stdout ?? "", stderr: r.stderr ?? "", error: r.error };
+// A container created by `create` or `run -d` keeps the stdio it was given: pipes would keep
+// the caller waiting for their end of file until the container exits. So capsa's output goes
+// to temporary files, read back when it exits.
+let outSeq = 0;
+function outFiles() {
+  const base = join(tmpdir(), `capsa-test-out-${process.pid}-${++outSeq}`);
+  return [base + ".out", base + ".err"];
+}
+function readAndRemove(p) {
+  try {
+    return readFileSync(p, "utf8");
+  } finally {
+    rmSync(p, { force: true });
+  }
 }
 
-/** Starts capsa in the background; resolves with {status, stdout, stderr} when it exits. */
+/** Runs `capsa --root <stateRoot> ...args`; returns {status, stdout, stderr}. */
+export function capsa(args, opts = {}) {
+  const [o, e] = outFiles();
+  const fo = openSync(o, "w"), fe = openSync(e, "w");
+  let r;
+  try {
+    r = spawnSync(bin, ["--root", opts.root ?? stateRoot, ...args], {
+      cwd: opts.cwd ?? root,
+      input: opts.input ?? "",
+      env: { ...env, ...(opts.env ?? {}) },
+      timeout: opts.timeout ?? 60_000,
+      stdio: ["pipe", fo, fe],
+    });
+  } finally {
+    closeSync(fo);
+    closeSync(fe);
+  }
+  return { status: r.status, signal: r.signal, stdout: readAndRemove(o), stderr: readAndRemove(e), error: r.error };
+}
+
+/** Starts capsa in the background; `done` resolves with {status, stdout, stderr} when it exits. */
 export function capsaAsync(args, opts = {}) {
-  const child = spawn(bin, ["--root", opts.root ?? stateRoot, ...args], { cwd: opts.cwd ?? root, env: { ...env, ...(opts.env ?? {}) } });
-  let stdout = "", stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
+  const [o, e] = outFiles();
+  const fo = openSync(o, "w"), fe = openSync(e, "w");
+  const child = spawn(bin, ["--root", opts.root ?? stateRoot, ...args], {
+    cwd: opts.cwd ?? root,
+    env: { ...env, ...(opts.env ?? {}) },
+    stdio: [opts.input !== undefined ? "pipe" : "ignore", fo, fe],
+  });
+  closeSync(fo);
+  closeSync(fe);
   if (opts.input !== undefined) child.stdin.end(opts.input);
-  const done = new Promise((res) => child.on("close", (status, signal) => res({ status, signal, stdout, stderr })));
+  const done = new Promise((res) => child.on("exit", (status, signal) => res({ status, signal, stdout: readAndRemove(o), stderr: readAndRemove(e) })));
   return { child, done };
 }
 

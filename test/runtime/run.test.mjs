@@ -170,7 +170,8 @@ test("a user namespace with mappings: root inside is the mapped host id", () => 
 
 test("the user-namespace container's process runs as the mapped host uid", async () => {
   const dir = bundle((c) => {
-    c.process.args = ["sh", "-c", "echo started; sleep 5"];
+    // pid 1 of a pid namespace only receives signals it handles: trap TERM to see it forwarded.
+    c.process.args = ["sh", "-c", "trap 'exit 143' TERM; echo started; sleep 5 & wait"];
     c.linux.namespaces.push({ type: "user" });
     c.linux.uidMappings = [{ containerID: 0, hostID: 200000, size: 1000 }];
     c.linux.gidMappings = [{ containerID: 0, hostID: 200000, size: 1000 }];

@@ -1,0 +1,285 @@
+// The container lifecycle through the CLI: create, start, state, kill, delete, list, ps,
+// hooks, concurrency; checked against /proc and the state root after every step.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { readFileSync, writeFileSync, existsSync, mkdtempSync, rmSync, chmodSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { capsa, capsaAsync, bundle, uniqueId, cleanupBundles, leaks, stateRoot } from "../lib/capsa.mjs";
+
+const created = new Set();
+test.after.each(() => {
+  for (const id of created) capsa(["delete", "--force", id]);
+  created.clear();
+  cleanupBundles();
+  const l = leaks();
+  assert.equal(l, [], "nothing leaks: " + l.join("; "));
+});
+
+function ok(r, what) {
+  assert.is(r.status, 0, `${what}: exit ${r.status}, stderr: ${r.stderr}`);
+  return r.stdout;
+}
+function state(id) {
+  return JSON.parse(ok(capsa(["state", id]), "state"));
+}
+function create(dir, id = uniqueId("lc")) {
+  ok(capsa(["create", "--bundle", dir, id]), "create");
+  created.add(id);
+  return id;
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(fn, what, ms = 5000) {
+  for (let t = 0; t < ms; t += 20) {
+    if (fn()) return;
+    await sleep(20);
+  }
+  assert.unreachable(`timed out waiting for ${what}`);
+}
+
+test("create → created, start → running, exit → stopped, delete → gone", async () => {
+  const dir = bundle((c) => { c.process.args = ["sleep", "0.4"]; });
+  const id = create(dir);
+  const s1 = state(id);
+  assert.is(s1.status, "created");
+  assert.is(s1.id, id);
+  assert.is(s1.ociVersion, "1.3.0");
+  assert.ok(s1.pid > 0);
+  assert.is(s1.bundle, dir.startsWith("/") ? s1.bundle : s1.bundle);
+  // The init is alive and has not exec'd the process yet.
+  assert.is(readFileSync(`/proc/${s1.pid}/cmdline`, "utf8").split("\0")[0], "capsa-init");
+  assert.ok(existsSync(join(stateRoot, id, "exec.fifo")));
+  ok(capsa(["start", id]), "start");
+  const s2 = state(id);
+  assert.is(s2.status, "running");
+  assert.is(s2.pid, s1.pid);
+  assert.is(readFileSync(`/proc/${s2.pid}/cmdline`, "utf8").split("\0")[0], "sleep");
+  await until(() => state(id).status === "stopped", "the process to exit");
+  assert.is(state(id).pid, 0);
+  ok(capsa(["delete", id]), "delete");
+  created.delete(id);
+  const r = capsa(["state", id]);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, new RegExp(`container "${id}" does not exist`));
+  assert.not.ok(existsSync(join(stateRoot, id)));
+});
+
+test("start twice fails with a clear error; delete of a running container fails, --force works", () => {
+  const dir = bundle((c) => { c.process.args = ["sleep", "30"]; });
+  const id = create(dir);
+  ok(capsa(["start", id]), "start");
+  const again = capsa(["start", id]);
+  assert.is(again.status, 1);
+  assert.match(again.stderr, /cannot start a container that is running/);
+  const del = capsa(["delete", id]);
+  assert.is(del.status, 1);
+  assert.match(del.stderr, /cannot delete a container that is running/);
+  const pid = state(id).pid;
+  ok(capsa(["delete", "--force", id]), "delete --force");
+  created.delete(id);
+  assert.not.ok(existsSync(`/proc/${pid}/cmdline`) && readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1][0] !== "Z");
+  assert.not.ok(existsSync(join(stateRoot, id)));
+});
+
+test("kill delivers the signal: by name, with SIG, and by number", async () => {
+  for (const sig of ["USR1", "SIGUSR1", "10"]) {
+    const dir = bundle((c) => { c.process.args = ["sh", "-c", "trap 'exit 0' USR1; while :; do sleep 0.05; done"]; });
+    const id = create(dir);
+    ok(capsa(["start", id]), "start");
+    ok(capsa(["kill", id, sig]), "kill " + sig);
+    await until(() => state(id).status === "stopped", `the trap on ${sig}`);
+    ok(capsa(["delete", id]), "delete");
+    created.delete(id);
+  }
+  const id = create(bundle((c) => { c.process.args = ["sleep", "30"]; }));
+  const bad = capsa(["kill", id, "SIGNOPE"]);
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, /unknown signal "SIGNOPE"/);
+});
+
+test("kill of a created container, then delete", async () => {
+  const id = create(bundle((c) => { c.process.args = ["sleep", "30"]; }));
+  ok(capsa(["kill", id, "KILL"]), "kill");
+  await until(() => state(id).status === "stopped", "the init to die");
+  ok(capsa(["delete", id]), "delete");
+  created.delete(id);
+});
+
+test("unknown ids, bad ids and bad flags get their own messages and exit codes", () => {
+  const r1 = capsa(["state", "no-such-container"]);
+  assert.is(r1.status, 1);
+  assert.match(r1.stderr, /container "no-such-container" does not exist/);
+  const r2 = capsa(["state", "../etc"]);
+  assert.is(r2.status, 1);
+  assert.match(r2.stderr, /invalid container ID "\.\.\/etc"/);
+  const r3 = capsa(["create", "--frobnicate", "x"]);
+  assert.is(r3.status, 2);
+  assert.match(r3.stderr, /create: unknown flag --frobnicate/);
+  const r4 = capsa(["start"]);
+  assert.is(r4.status, 2);
+  assert.match(r4.stderr, /start: container ID is required/);
+  assert.is(capsa(["delete", "--force", "never-existed"]).status, 0, "delete --force of a missing container succeeds, as with runc");
+});
+
+test("list and ps show the right rows", () => {
+  const a = create(bundle((c) => { c.process.args = ["sh", "-c", "sleep 30 & sleep 30 & wait"]; }));
+  const b = create(bundle((c) => { c.process.args = ["sleep", "30"]; }));
+  ok(capsa(["start", a]), "start");
+  const rows = JSON.parse(ok(capsa(["list", "--format", "json"]), "list"));
+  const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
+  assert.is(byId[a].status, "running");
+  assert.is(byId[b].status, "created");
+  assert.equal(ok(capsa(["list", "-q"]), "list -q").trim().split("\n").sort(), [a, b].sort());
+  const table = ok(capsa(["list"]), "list");
+  assert.match(table, /^ID\s+PID\s+STATUS\s+BUNDLE\s+CREATED\s+OWNER$/m);
+  assert.match(table, new RegExp(`^${a}\\s+\\d+\\s+running\\s`, "m"));
+  const pids = JSON.parse(ok(capsa(["ps", "--format", "json", a]), "ps"));
+  assert.is(pids.length, 3, "sh and its two sleeps: " + JSON.stringify(pids));
+  assert.ok(pids.includes(state(a).pid));
+  const ps = ok(capsa(["ps", a]), "ps table");
+  assert.is(ps.trim().split("\n").filter((l) => /sleep 30$/.test(l)).length, 2);
+});
+
+test("editing config.json after create has no effect on the container", async () => {
+  const dir = bundle((c) => { c.process.args = ["sleep", "30"]; c.hostname = "before"; });
+  const id = create(dir);
+  const cfg = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+  cfg.hostname = "after";
+  cfg.process.args = ["sh", "-c", "exit 3"];
+  writeFileSync(join(dir, "config.json"), JSON.stringify(cfg));
+  ok(capsa(["start", id]), "start");
+  await sleep(100);
+  const s = state(id);
+  assert.is(s.status, "running", "still the original process");
+  assert.is(readFileSync(`/proc/${s.pid}/cmdline`, "utf8").split("\0").slice(0, 2).join(" "), "sleep 30");
+  const hostname = execFileSync("/bin/busybox", ["nsenter", "-t", String(s.pid), "-u", "hostname"], { encoding: "utf8" }).trim();
+  assert.is(hostname, "before");
+});
+
+test("20 containers created and deleted concurrently leave consistent state and no leaks", async () => {
+  const dir = bundle((c) => { c.process.args = ["sleep", "30"]; });
+  const ids = Array.from({ length: 20 }, () => uniqueId("par"));
+  const creates = await Promise.all(ids.map((id) => capsaAsync(["create", "--bundle", dir, id]).done));
+  creates.forEach((r, i) => assert.is(r.status, 0, `create ${ids[i]}: ${r.stderr}`));
+  ids.forEach((id) => created.add(id));
+  const listed = ok(capsa(["list", "-q"]), "list").trim().split("\n").sort();
+  assert.equal(listed, [...ids].sort());
+  const dels = await Promise.all(ids.map((id) => capsaAsync(["delete", "--force", id]).done));
+  dels.forEach((r, i) => assert.is(r.status, 0, `delete ${ids[i]}: ${r.stderr}`));
+  ids.forEach((id) => created.delete(id));
+  assert.is(ok(capsa(["list", "-q"]), "list").trim(), "");
+});
+
+test("racing start, kill and delete --force on one id serialize and leave nothing behind", async () => {
+  for (let round = 0; round < 5; round++) {
+    const id = create(bundle((c) => { c.process.args = ["sleep", "30"]; }));
+    const rs = await Promise.all([
+      capsaAsync(["start", id]).done,
+      capsaAsync(["kill", id, "KILL"]).done,
+      capsaAsync(["delete", "--force", id]).done,
+      capsaAsync(["start", id]).done,
+    ]);
+    // Each command either did its work or failed with a lifecycle or unknown-id message: never a crash.
+    for (const r of rs) {
+      if (r.status !== 0) assert.match(r.stderr, /cannot (start|kill|delete) a container|does not exist|exited before/, r.stderr);
+    }
+    assert.is(rs[2].status, 0, "delete --force always succeeds: " + rs[2].stderr);
+    created.delete(id);
+    assert.not.ok(existsSync(join(stateRoot, id)));
+  }
+});
+
+function hookScript(dir, name, body) {
+  const p = join(dir, name);
+  writeFileSync(p, `#!/bin/sh\n${body}\n`);
+  chmodSync(p, 0o755);
+  return p;
+}
+
+test("hooks run in order, with the state on stdin, their args and env", async () => {
+  const hdir = mkdtempSync(join(tmpdir(), "capsa-hooks-"));
+  try {
+    const log = join(hdir, "log");
+    const h = hookScript(hdir, "hook", `read -r state; echo "$1 $HOOKVAR $state" >> ${log}`);
+    const kinds = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"];
+    const dir = bundle((c) => {
+      c.process.args = ["sh", "-c", "sleep 0.2"];
+      c.hooks = Object.fromEntries(kinds.map((k) => [k, [{ path: h, args: [h, k], env: [`HOOKVAR=v-${k}`] }]]));
+      // startContainer runs inside the container: give it the hook script and a log it can reach.
+      c.mounts.push({ destination: hdir, type: "bind", source: hdir, options: ["rbind"] });
+    }, { copyRootfs: true });
+    const id = uniqueId("hk");
+    const r = capsa(["run", "--bundle", dir, id]);
+    assert.is(r.status, 0, r.stderr);
+    const lines = readFileSync(log, "utf8").trim().split("\n");
+    assert.equal(lines.map((l) => l.split(" ")[0]), kinds);
+    for (const l of lines) {
+      const [kind, v, ...rest] = l.split(" ");
+      assert.is(v, `v-${kind}`);
+      const st = JSON.parse(rest.join(" "));
+      assert.is(st.id, id);
+      assert.is(st.ociVersion, "1.3.0");
+      assert.ok(st.pid > 0, kind);
+      assert.ok(["creating", "created", "running", "stopped"].includes(st.status), st.status);
+    }
+  } finally {
+    rmSync(hdir, { recursive: true, force: true });
+  }
+});
+
+test("a failing createRuntime hook fails create and leaves nothing behind", () => {
+  const hdir = mkdtempSync(join(tmpdir(), "capsa-hooks-"));
+  try {
+    const h = hookScript(hdir, "fail", "echo nope >&2; exit 3");
+    const dir = bundle((c) => { c.hooks = { createRuntime: [{ path: h }] }; });
+    const id = uniqueId("hkf");
+    const r = capsa(["create", "--bundle", dir, id]);
+    assert.is(r.status, 1);
+    assert.match(r.stderr, /createRuntime hook 0 \(.*fail\) failed: exit status 3/);
+    assert.not.ok(existsSync(join(stateRoot, id)));
+  } finally {
+    rmSync(hdir, { recursive: true, force: true });
+  }
+});
+
+test("a hook that overruns its timeout is killed", () => {
+  const hdir = mkdtempSync(join(tmpdir(), "capsa-hooks-"));
+  try {
+    const h = hookScript(hdir, "slow", "sleep 30");
+    const dir = bundle((c) => { c.hooks = { prestart: [{ path: h, timeout: 1 }] }; });
+    const id = uniqueId("hkt");
+    const t0 = Date.now();
+    const r = capsa(["create", "--bundle", dir, id]);
+    assert.is(r.status, 1);
+    assert.match(r.stderr, /prestart hook 0 \(.*slow\) failed: timed out after 1s and was killed/);
+    assert.ok(Date.now() - t0 < 20_000, "killed, not waited for");
+    assert.not.ok(existsSync(join(stateRoot, id)));
+  } finally {
+    rmSync(hdir, { recursive: true, force: true });
+  }
+});
+
+test("failing poststart and poststop hooks only warn", () => {
+  const dir = bundle((c) => {
+    c.process.args = ["true"];
+    c.hooks = { poststart: [{ path: "/nonexistent/hook" }], poststop: [{ path: "/bin/false" }] };
+  });
+  const r = capsa(["run", "--bundle", dir, uniqueId("hkw")]);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /warning: poststart hook 0 \(\/nonexistent\/hook\) failed: .*ENOENT/);
+  assert.match(r.stderr, /warning: poststop hook 0 \(\/bin\/false\) failed: exit status 1/);
+});
+
+test("run --detach leaves a running container; its pid file holds the init's pid", () => {
+  const dir = bundle((c) => { c.process.args = ["sleep", "30"]; });
+  const id = uniqueId("det");
+  const pidFile = join(dir, "pidfile");
+  ok(capsa(["run", "-d", "--pid-file", pidFile, "--bundle", dir, id]), "run -d");
+  created.add(id);
+  const s = state(id);
+  assert.is(s.status, "running");
+  assert.is(readFileSync(pidFile, "utf8").trim(), String(s.pid));
+});
+
+test.run();
