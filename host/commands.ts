@@ -236,6 +236,113 @@ async function runCmd(g: Globals, argv: string[]): Promise<number> {
   }
 }
 
+/** `capsa exec [flags] ID [ARGS…]`: another process in a running container. */
+async function execCmd(g: Globals, argv: string[]): Promise<number> {
+  const spec: Record<string, "bool" | "value"> = {
+    "--process": "value", "-p": "value", "--tty": "bool", "-t": "bool", "--detach": "bool", "-d": "bool",
+    "--console-socket": "value", "--pid-file": "value", "--env": "value", "-e": "value", "--cwd": "value",
+    "--user": "value", "-u": "value", "--cap": "value", "-c": "value", "--no-new-privs": "bool",
+    "--preserve-fds": "value", "--additional-gids": "value", "-g": "value", "--help": "bool", "-h": "bool",
+  };
+  // Flags come before the id; everything after the id is the command.
+  const idAt = indexOfId(argv, spec);
+  const { flags, multi } = parseFlagsMulti(argv.slice(0, idAt), spec, "exec");
+  if (help(flags, "usage: capsa exec [-p process.json | ARGS…] [-t] [-d] [--pid-file FILE] [-e K=V]… [--cwd DIR] [-u UID[:GID]] [--cap CAP]… ID [ARGS…]\n\nRuns a process in a running container; in the foreground, exits with its status.\n")) return 0;
+  if (idAt >= argv.length) throw new UsageError("exec: container ID is required");
+  const id = checkId(argv[idAt]);
+  const args = argv.slice(idAt + 1);
+  if (flags["--tty"] || flags["-t"] || flags["--console-socket"]) throw new CapsaError("exec --tty is not supported yet", "console.unsupported");
+  const c = await new Factory(g.root).load(id);
+  let proc: Record<string, any>;
+  const pfile = (flags["--process"] ?? flags["-p"]) as string | undefined;
+  if (pfile) {
+    try {
+      proc = JSON.parse(readText(resolve(pfile)));
+    } catch (e) {
+      throw new CapsaError(`cannot read the process file ${pfile}: ${(e as Error).message}`, "exec.process");
+    }
+  } else {
+    if (args.length === 0) throw new UsageError("exec: a command or --process is required");
+    const base = ((c.config() as any)?.process ?? {}) as Record<string, any>;
+    proc = JSON.parse(JSON.stringify(base));
+    proc.args = args;
+    proc.terminal = false;
+    delete proc.consoleSize;
+  }
+  const envs = multi["--env"].concat(multi["-e"]);
+  if (envs.length) proc.env = [...(proc.env ?? []), ...envs];
+  const cwdFlag = flags["--cwd"];
+  if (typeof cwdFlag === "string") proc.cwd = cwdFlag;
+  const user = (flags["--user"] ?? flags["-u"]) as string | undefined;
+  if (user) {
+    const m = /^(\d+)(?::(\d+))?$/.exec(user);
+    if (!m) throw new UsageError(`exec: --user must be UID or UID:GID, not "${user}"`);
+    proc.user = { ...(proc.user ?? {}), uid: Number(m[1]), gid: m[2] !== undefined ? Number(m[2]) : 0 };
+  }
+  const gids = multi["--additional-gids"].concat(multi["-g"]);
+  if (gids.length) proc.user = { uid: 0, gid: 0, ...(proc.user ?? {}), additionalGids: gids.map(Number) };
+  const caps = multi["--cap"].concat(multi["-c"]);
+  if (caps.length) {
+    proc.capabilities = proc.capabilities ?? {};
+    for (const set of ["bounding", "effective", "permitted"]) {
+      proc.capabilities[set] = [...new Set([...(proc.capabilities[set] ?? []), ...caps])];
+    }
+  }
+  if (flags["--no-new-privs"]) proc.noNewPrivileges = true;
+  const n = flags["--preserve-fds"] === undefined ? 0 : Number(flags["--preserve-fds"]);
+  const p = await c.spawnProcess(proc, { preserveFds: n });
+  writePidFile(flags, p.pid);
+  if (flags["--detach"] || flags["-d"]) {
+    p.close();
+    return 0;
+  }
+  const off: (() => void)[] = [];
+  for (const s of FORWARDED) {
+    try { off.push(onSignal(s, () => p.kill(SIGNUM[s]))); } catch { /* not supported here */ }
+  }
+  try {
+    const st = await p.reap();
+    return exitCodeOf(st);
+  } finally {
+    for (const f of off) f();
+    p.close();
+  }
+}
+
+/** The index of the first positional argument (the container id) in exec's argv. */
+function indexOfId(argv: string[], spec: Record<string, "bool" | "value">): number {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") return i + 1;
+    if (!a.startsWith("-") || a === "-") return i;
+    if (a.startsWith("--") && a.includes("=")) continue;
+    if (spec[a] === "value") i++;
+  }
+  return argv.length;
+}
+
+/** parseFlags, keeping every value of repeatable flags in `multi`. */
+function parseFlagsMulti(argv: string[], spec: Record<string, "bool" | "value">, verb: string) {
+  const multi: Record<string, string[]> = {};
+  for (const k of Object.keys(spec)) multi[k] = [];
+  const filtered: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i];
+    if (a === "--") continue;
+    let val: string | undefined;
+    const eq = a.indexOf("=");
+    if (a.startsWith("--") && eq > 0) { val = a.slice(eq + 1); a = a.slice(0, eq); }
+    if (spec[a] === "value") {
+      if (val === undefined) { val = argv[i + 1]; filtered.push(argv[i], argv[i + 1]); i++; } else filtered.push(argv[i]);
+      if (val !== undefined) multi[a].push(val);
+      continue;
+    }
+    filtered.push(argv[i]);
+  }
+  const { flags } = parseFlags(filtered, spec, verb);
+  return { flags, multi };
+}
+
 /** `capsa state ID`: the OCI state JSON. */
 async function stateCmd(g: Globals, argv: string[]): Promise<number> {
   const { flags, rest } = parseFlags(argv, { "--help": "bool", "-h": "bool" }, "state");
@@ -345,6 +452,7 @@ commands:
   delete     delete a container
   list       list containers
   ps         list a container's processes
+  exec       run another process in a running container
   spec       write a default config.json
   plan       print the init program a bundle's container would run
   validate   check a bundle's config.json and print its diagnostics
@@ -385,6 +493,7 @@ export async function main(argv: string[]): Promise<number> {
       case "delete": return await deleteCmd(g, rest);
       case "list": return await listCmd(g, rest);
       case "ps": return await psCmd(g, rest);
+      case "exec": return await execCmd(g, rest);
       case "version": writeOut(versionText()); return 0;
       default: throw new UsageError(`unknown command "${cmd}" (see capsa --help)`);
     }

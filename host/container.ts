@@ -281,6 +281,31 @@ export class Container {
     remove(this.dir.fifo);
   }
 
+  /**
+   * Runs another process inside the running container: it joins the init's namespaces and
+   * takes the process's user, capabilities, rlimits, no_new_privs, cwd and env. Returns the
+   * spawned process (a child of this one) once it has exec'd.
+   */
+  async spawnProcess(process: Record<string, unknown>, opts: { stdio?: Stdio; preserveFds?: number } = {}): Promise<InitProcess> {
+    return await this.locked(async (s) => {
+      this.check("exec", this.status(s));
+      const { plan, program } = makePlan({
+        id: s.id,
+        bundle: s.bundle,
+        stateDir: this.dir.dir,
+        fifo: null,
+        lastCap: hostLastCap(),
+        preserveFds: opts.preserveFds ?? 0,
+        execPid: s.init_process_pid,
+        process,
+        hooks: false,
+      }, JSON.stringify(s.config));
+      const preserve = Array.from({ length: opts.preserveFds ?? 0 }, (_, i) => 3 + i);
+      const { init } = await InitProcess.start(this.sys, plan, program, opts.stdio ?? { stdin: 0, stdout: 1, stderr: 2 }, preserve);
+      return init;
+    });
+  }
+
   /** Sends a signal to the init, or with `all` to every process of the container. */
   async signal(sig: number | string, all = false): Promise<void> {
     const n = typeof sig === "number" ? sig : signalNumber(sig);

@@ -29,6 +29,8 @@ export class Facts {
   cgroupMounts: CgroupMount[] = [];
   /** /proc/kcore exists on the host, so /dev/core can point to it. */
   kcore: bool = true;
+  /** exec: the pid of the running container's init whose namespaces the process joins (0: create). */
+  execPid: i32 = 0;
 }
 
 export let factsError: string = "";
@@ -87,6 +89,8 @@ export function readFacts(v: JValue): Facts | null {
     else if (i == 3) f.cgroupV2 = b == 1;
     else f.kcore = b == 1;
   }
+  f.execPid = small(v, "execPid", 0, 1 << 30);
+  if (f.execPid < 0) return bad("execPid", "a pid");
   const p = v.get("process");
   if (p !== null && p.kind != Kind.Null) {
     if (p.kind != Kind.Object) return bad("process", "an object or null");

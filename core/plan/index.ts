@@ -5,7 +5,7 @@ import { Diagnostics } from "../diag";
 import { validateConfig } from "../validate/index";
 import { Facts, readFacts, factsError } from "./facts";
 import { PlanCtx, objOf, arrOf, boolOf, strOf, stringsOf } from "./context";
-import { planNamespaces, userMaps, UserMaps } from "./namespaces";
+import { planNamespaces, planExecNamespaces, userMaps, UserMaps } from "./namespaces";
 import { planRootfs, planFinalizeRootfs } from "./rootfs";
 import { planProcess, userJSON } from "./process";
 
@@ -79,10 +79,16 @@ export function buildPlan(factsValue: JValue, config: JValue): PlanOutcome {
     return refused(d);
   }
 
-  planNamespaces(c);
-  const maps = userMaps(c);
-  planRootfs(c);
-  planFinalizeRootfs(c);
+  const exec = c.f.execPid > 0;
+  let maps: UserMaps | null = null;
+  if (exec) {
+    planExecNamespaces(c);
+  } else {
+    planNamespaces(c);
+    maps = userMaps(c);
+    planRootfs(c);
+    planFinalizeRootfs(c);
+  }
   planProcess(c);
   if (d.hasErrors()) return refused(d);
 

@@ -151,3 +151,27 @@ export function planNamespaces(c: PlanCtx): void {
   }
   if (c.isNew("cgroup")) prog.add(OP_UNSHARE, c.nsPointer("cgroup"), "new cgroup namespace").i(CLONE_NEWCGROUP);
 }
+
+/** The name of a namespace kind under /proc/PID/ns. */
+function procNsName(t: string): string {
+  if (t == "network") return "net";
+  if (t == "mount") return "mnt";
+  return t;
+}
+
+/**
+ * exec: join every namespace of the running container through its init's /proc entries (the
+ * user namespace first, the mount namespace last), then fork into its pid namespace.
+ */
+export function planExecNamespaces(c: PlanCtx): void {
+  const pid = c.f.execPid.toString();
+  let pidns = false;
+  for (let k = 0; k < NS_ORDER.length; k++) {
+    const t = NS_ORDER[k];
+    if (c.find(t) === null) continue;
+    const path = "/proc/" + pid + "/ns/" + procNsName(t);
+    c.prog.add(OP_SETNS, c.nsPointer(t), "the container's " + t + " namespace (" + path + ")").i(nsFlag(t)).s(path);
+    if (t == "pid" || t == "time") pidns = true;
+  }
+  if (pidns) c.prog.add(OP_FORK_PIDNS, c.nsPointer("pid"), "entering the pid namespace");
+}

@@ -102,9 +102,18 @@ export function planProcess(c: PlanCtx): void {
   const p = c.process!;
   unsupported(c);
 
+  const exec = c.f.execPid > 0;
   // A new session: the container does not share the runtime's (runc's init does the same).
-  prog.add(OP_SETSID, "", "new session");
+  // An exec'd process stays in the caller's session unless it gets a terminal.
+  if (!exec || boolOf(p, "terminal", false)) prog.add(OP_SETSID, "", "new session");
 
+  if (!exec) planContainerWide(c);
+  planUserProcess(c);
+}
+
+/** What belongs to the container as a whole: its names, sysctls, masked and read-only paths. */
+function planContainerWide(c: PlanCtx): void {
+  const prog = c.prog;
   const host = member(c.config, "hostname", Kind.String);
   if (host !== null && host.str.length > 0) prog.add(OP_SETHOSTNAME, "/hostname", "hostname (" + host.str + ")").s(host.str);
   const dom = member(c.config, "domainname", Kind.String);
@@ -122,6 +131,12 @@ export function planProcess(c: PlanCtx): void {
 
   // After the sysctls: /proc/sys is usually one of the read-only paths.
   planMasks(c);
+}
+
+/** The process itself: limits, privileges, user, capabilities, cwd, then execve. */
+function planUserProcess(c: PlanCtx): void {
+  const prog = c.prog;
+  const p = c.process!;
 
   const rl = arrOf(p, "rlimits");
   if (rl !== null) {
