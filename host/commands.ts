@@ -210,13 +210,15 @@ async function runCmd(g: Globals, argv: string[]): Promise<number> {
   const init = c.init!;
   const off: (() => void)[] = [];
   try {
-    writePidFile(flags, init.pid);
     if (!detach) {
       for (const s of FORWARDED) {
         try { off.push(onSignal(s, () => init.kill(SIGNUM[s]))); } catch { /* not supported here */ }
       }
     }
     await c.exec();
+    // Once the process runs and the forwarders are in place: whoever reads the pid file may
+    // signal us at once.
+    writePidFile(flags, init.pid);
   } catch (e) {
     for (const f of off) f();
     await c.destroy(true).catch(() => {});
@@ -291,8 +293,8 @@ async function execCmd(g: Globals, argv: string[]): Promise<number> {
   if (flags["--no-new-privs"]) proc.noNewPrivileges = true;
   const n = flags["--preserve-fds"] === undefined ? 0 : Number(flags["--preserve-fds"]);
   const p = await c.spawnProcess(proc, { preserveFds: n });
-  writePidFile(flags, p.pid);
   if (flags["--detach"] || flags["-d"]) {
+    writePidFile(flags, p.pid);
     p.close();
     return 0;
   }
@@ -300,6 +302,7 @@ async function execCmd(g: Globals, argv: string[]): Promise<number> {
   for (const s of FORWARDED) {
     try { off.push(onSignal(s, () => p.kill(SIGNUM[s]))); } catch { /* not supported here */ }
   }
+  writePidFile(flags, p.pid);
   try {
     const st = await p.reap();
     return exitCodeOf(st);
