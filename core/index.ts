@@ -6,6 +6,7 @@ import { validateConfig } from "./validate/index";
 import { deriveStatus, checkOperation, parseProcStat, STATUSES } from "./lifecycle";
 import { ERRNOS, CAPS, SIGNALS, RLIMITS, signalNumber } from "./tables";
 import { OPS, CONSTS } from "./ops";
+import { featuresJSON } from "./features";
 import { assemble as assembleProgram, assembleError } from "./program";
 import { buildPlan } from "./plan/index";
 import { buildSpec } from "./spec";
@@ -249,4 +250,9 @@ export function seccomp(ptr: usize, len: i32): i32 {
   const r = seccompCall(q);
   if (r.blob !== null) blob = r.blob!;
   return finish(r.json, r.status);
+}
+
+/** features() → the runtime-spec features document for this build. */
+export function features(ptr: usize, len: i32): i32 {
+  return finish(featuresJSON(new Obj().bool("enabled", false).done()), STATUS_OK);
 }

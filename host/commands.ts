@@ -2,6 +2,7 @@
 import { readText, writeOut, writeErr, cwd, isDeno, exists, writeText, writeAtomic, onSignal, uid, gid } from "./rt.ts";
 import { loadCore } from "./core.ts";
 import { CapsaError } from "./errors.ts";
+import { configureLog, log } from "./log.ts";
 import { StateDir, checkId, DEFAULT_ROOT } from "./state.ts";
 import { makePlan, hostLastCap, exitCodeOf, type Facts } from "./init.ts";
 import { Factory, signalNumber, type CreateOptions } from "./container.ts";
@@ -54,7 +55,7 @@ function validateCmd(argv: string[]): number {
   return status === 0 && value.valid ? 0 : 1;
 }
 
-interface Globals { root: string; debug: boolean }
+interface Globals { root: string; debug: boolean; log?: string; logFormat?: string; systemdCgroup?: boolean }
 
 /** A tiny flag parser: known flags with or without values, `--flag=value`, and positionals. */
 function parseFlags(argv: string[], spec: Record<string, "bool" | "value">, verb: string): { flags: Record<string, string | boolean>; rest: string[] } {
@@ -456,6 +457,7 @@ commands:
   list       list containers
   ps         list a container's processes
   exec       run another process in a running container
+  features   print what this build supports (runtime-spec features JSON)
   spec       write a default config.json
   plan       print the init program a bundle's container would run
   validate   check a bundle's config.json and print its diagnostics
@@ -463,6 +465,10 @@ commands:
 
 global flags:
   --root DIR         state directory (default /run/capsa)
+  --log FILE         append log lines to FILE
+  --log-format FMT   text (default) or json, runc's formats
+  --debug            log debug lines too
+  --systemd-cgroup   use the systemd cgroup driver (not supported yet)
   --version, -v      print the version
   --help, -h         this help
 `;
@@ -478,11 +484,33 @@ export async function main(argv: string[]): Promise<number> {
     if (a === "--root") { g.root = resolve(argv[++i] ?? ""); continue; }
     if (a.startsWith("--root=")) { g.root = resolve(a.slice(7)); continue; }
     if (a === "--debug") { g.debug = true; continue; }
+    const eq = a.indexOf("=");
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    const value = (): string => {
+      if (eq > 0) return a.slice(eq + 1);
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`global flag ${name} needs a value`);
+      return v;
+    };
+    if (name === "--log") { g.log = resolve(value()); continue; }
+    if (name === "--log-format") { g.logFormat = value(); continue; }
+    if (name === "--systemd-cgroup") { g.systemdCgroup = eq > 0 ? a.slice(eq + 1) !== "false" : true; continue; }
+    if (name === "--rootless") { value(); continue; } // runc's auto|true|false: capsa decides from its euid
+    if (name === "--criu") { value(); continue; }
     throw new UsageError(`unknown global flag ${a}`);
+  }
+  try {
+    configureLog({ file: g.log, format: g.logFormat, debug: g.debug });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
   const cmd = argv[i];
   const rest = argv.slice(i + 1);
+  log("debug", `capsa ${VERSION} (${isDeno ? "deno" : "node"}): ${JSON.stringify(argv)}`);
   try {
+    if (g.systemdCgroup && cmd !== undefined && !["state", "list", "delete", "kill", "ps", "features", "spec", "version", "validate", "plan"].includes(cmd)) {
+      throw new CapsaError("the systemd cgroup driver (--systemd-cgroup) is not supported yet: use cgroupfs (drop --systemd-cgroup, or set podman's cgroup_manager = \"cgroupfs\")", "cgroup.systemd");
+    }
     switch (cmd) {
       case undefined: writeErr(HELP); return 2;
       case "validate": return validateCmd(rest);
@@ -497,18 +525,27 @@ export async function main(argv: string[]): Promise<number> {
       case "list": return await listCmd(g, rest);
       case "ps": return await psCmd(g, rest);
       case "exec": return await execCmd(g, rest);
+      case "features": {
+        const f = parseFlags(rest, { "--help": "bool", "-h": "bool" }, "features").flags;
+        if (help(f, "usage: capsa features\n\nPrints the runtime-spec features document: what this build supports.\n")) return 0;
+        writeOut(JSON.stringify(JSON.parse(loadCore().call("features", "{}").text), null, 2) + "\n");
+        return 0;
+      }
       case "version": writeOut(versionText()); return 0;
       default: throw new UsageError(`unknown command "${cmd}" (see capsa --help)`);
     }
   } catch (e) {
     if (e instanceof UsageError) {
+      log("error", e.message);
       writeErr(`capsa: ${e.message}\n`);
       return 2;
     }
     if (e instanceof CapsaError) {
+      log("error", e.message);
       writeErr(`capsa: ${e.message}\n`);
       return e.exitCode;
     }
+    log("error", (e as Error)?.message ?? String(e));
     throw e;
   }
 }

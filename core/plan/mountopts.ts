@@ -12,7 +12,7 @@ import {
 // what kind of option it is (a mount(2) flag, a propagation type, or a recursive attribute
 // for mount_setattr(2)) and whether the option clears the flag instead of setting it. Options
 // mean what runc's specconv gives them (config.md, "Linux mount options").
-const OPTION_NAMES =
+export const OPTION_NAMES =
   " acl async atime bind defaults dev diratime dirsync exec iversion lazytime loud mand noacl noatime nodev nodiratime noexec noiversion nolazytime nomand norelatime nostrictatime nosuid nosymfollow rbind relatime remount ro rw silent strictatime suid symfollow sync private shared slave unbindable rprivate rshared rslave runbindable rro rrw rnosuid rsuid rnodev rdev rnoexec rexec rnodiratime rdiratime rrelatime rnorelatime rnoatime ratime rstrictatime rnostrictatime rnosymfollow rsymfollow ";
 
 const CLEAR: u32 = 0x80000000;
