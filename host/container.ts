@@ -3,7 +3,7 @@
 // destroyed. Status is derived from the world by the core, never trusted from state.json.
 import { loadCore } from "./core.ts";
 import { readText, exists, remove, readDir, realPath, isNotFound, cwd } from "./rt.ts";
-import { loadSys, type Sys, O_RDONLY, O_NONBLOCK, O_DIRECTORY, LOCK_EX, LOCK_UN, POLLIN, POLLHUP } from "./sys.ts";
+import { loadSys, type Sys, type WaitStatus, O_RDONLY, O_NONBLOCK, O_DIRECTORY, LOCK_EX, LOCK_UN, POLLIN, POLLHUP } from "./sys.ts";
 import { CapsaError } from "./errors.ts";
 import { StateDir, checkId, DEFAULT_ROOT, type StateFile } from "./state.ts";
 import { makePlan, hostLastCap, InitProcess, type Plan, type Stdio } from "./init.ts";
@@ -244,6 +244,30 @@ export class Container {
   processes(s: StateFile = this.stateFile()): number[] {
     if (this.status(s) === "stopped") return [];
     return pidsLike(s.init_process_pid, s.namespaces?.includes("pid") ?? false);
+  }
+
+  /**
+   * runc's Start: without a process, starts the created container's process (see `exec`);
+   * with one, runs that process inside the running container and returns it once it runs.
+   */
+  async start(process?: Record<string, unknown>): Promise<InitProcess | null> {
+    if (process) return await this.spawnProcess(process);
+    await this.exec();
+    return null;
+  }
+
+  /**
+   * runc's Run: `start`, then wait for the process to exit. For the container's own process
+   * this needs the init to be a child of this process (created by this Factory).
+   */
+  async run(process?: Record<string, unknown>): Promise<WaitStatus> {
+    const p = process ? await this.spawnProcess(process) : (await this.exec(), this.init);
+    if (!p) throw new CapsaError(`container "${this.id}" was created by another process: wait for it with status()`, "run.not-child");
+    try {
+      return await p.reap();
+    } finally {
+      p.close();
+    }
   }
 
   /** runc's Exec: lets the created init exec the container's process (`capsa start`). */
