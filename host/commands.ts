@@ -347,6 +347,112 @@ function parseFlagsMulti(argv: string[], spec: Record<string, "bool" | "value">,
   return { flags, multi };
 }
 
+/** `capsa pause ID` / `capsa resume ID`: the cgroup freezer. */
+async function freezeCmd(g: Globals, argv: string[], verb: "pause" | "resume"): Promise<number> {
+  const { flags, rest } = parseFlags(argv, { "--help": "bool", "-h": "bool" }, verb);
+  if (help(flags, `usage: capsa ${verb} ID\n\n${verb === "pause" ? "Freezes every process of a running container." : "Thaws a paused container."}\n`)) return 0;
+  const c = await new Factory(g.root).load(oneId(rest, verb));
+  if (verb === "pause") await c.pause();
+  else await c.resume();
+  return 0;
+}
+
+const UPDATE_FLAGS: Record<string, [string, string, "int" | "str"]> = {
+  "--memory": ["memory", "limit", "int"],
+  "--memory-reservation": ["memory", "reservation", "int"],
+  "--memory-swap": ["memory", "swap", "int"],
+  "--kernel-memory": ["memory", "kernel", "int"],
+  "--kernel-memory-tcp": ["memory", "kernelTCP", "int"],
+  "--cpu-shares": ["cpu", "shares", "int"],
+  "--cpu-quota": ["cpu", "quota", "int"],
+  "--cpu-period": ["cpu", "period", "int"],
+  "--cpu-burst": ["cpu", "burst", "int"],
+  "--cpu-rt-runtime": ["cpu", "realtimeRuntime", "int"],
+  "--cpu-rt-period": ["cpu", "realtimePeriod", "int"],
+  "--cpuset-cpus": ["cpu", "cpus", "str"],
+  "--cpuset-mems": ["cpu", "mems", "str"],
+  "--pids-limit": ["pids", "limit", "int"],
+  "--blkio-weight": ["blockIO", "weight", "int"],
+};
+
+/** Parses runc's sizes: plain bytes, or with k/m/g (and kb/mb/gb, KiB…) suffixes; -1 is unlimited. */
+function parseSize(flag: string, v: string): number {
+  const m = /^(-?\d+)\s*([kmgt]?)(i?b)?$/i.exec(v.trim());
+  if (!m) throw new UsageError(`update: ${flag} must be a number of bytes (with an optional k, m, g suffix), not "${v}"`);
+  const mult = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2].toLowerCase()] ?? 1;
+  return Number(m[1]) * mult;
+}
+
+/** `capsa update [flags | -r resources.json] ID`. */
+async function updateCmd(g: Globals, argv: string[]): Promise<number> {
+  const spec: Record<string, "bool" | "value"> = { "--resources": "value", "-r": "value", "--help": "bool", "-h": "bool" };
+  for (const k of Object.keys(UPDATE_FLAGS)) spec[k] = "value";
+  const { flags, rest } = parseFlags(argv, spec, "update");
+  if (help(flags, "usage: capsa update [-r resources.json | --memory N --cpu-quota N --pids-limit N …] ID\n\nChanges a container's resources (linux.resources; '-r -' reads stdin).\n")) return 0;
+  const id = oneId(rest, "update");
+  let res: Record<string, any> = {};
+  const rfile = (flags["--resources"] ?? flags["-r"]) as string | undefined;
+  if (rfile) {
+    try {
+      res = JSON.parse(rfile === "-" ? readStdin() : readText(resolve(rfile)));
+    } catch (e) {
+      throw new CapsaError(`cannot read the resources ${rfile}: ${(e as Error).message}`, "update.resources");
+    }
+  }
+  for (const [flag, [group, key, kind]] of Object.entries(UPDATE_FLAGS)) {
+    const v = flags[flag];
+    if (typeof v !== "string") continue;
+    res[group] = res[group] ?? {};
+    if (kind === "str") res[group][key] = v;
+    else if (group === "memory") res[group][key] = parseSize(flag, v);
+    else {
+      if (!/^-?\d+$/.test(v)) throw new UsageError(`update: ${flag} must be an integer, not "${v}"`);
+      res[group][key] = Number(v);
+    }
+  }
+  const c = await new Factory(g.root).load(id);
+  await c.set(res);
+  return 0;
+}
+
+function readStdin(): string {
+  return readText("/dev/stdin");
+}
+
+/** `capsa events [--stats] [--interval D] ID`: JSON lines of stats, and OOM notifications. */
+async function eventsCmd(g: Globals, argv: string[]): Promise<number> {
+  const { flags, rest } = parseFlags(argv, { "--stats": "bool", "--interval": "value", "--help": "bool", "-h": "bool" }, "events");
+  if (help(flags, "usage: capsa events [--stats] [--interval 5s] ID\n\nPrints the container's stats as JSON lines (once with --stats), and an {\"type\":\"oom\"} line when the kernel kills for memory.\n")) return 0;
+  const id = oneId(rest, "events");
+  const iv = (flags["--interval"] as string | undefined) ?? "5s";
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(iv);
+  if (!m) throw new UsageError(`events: --interval must be a duration like 5s or 500ms, not "${iv}"`);
+  const ms = Number(m[1]) * ({ ms: 1, s: 1000, m: 60000 }[m[2] ?? "s"] ?? 1000);
+  const c = await new Factory(g.root).load(id);
+  const line = (o: unknown) => writeOut(JSON.stringify(o) + "\n");
+  if (flags["--stats"]) {
+    writeOut(c.statsText() + "\n");
+    return 0;
+  }
+  let lastOom = -1;
+  for (;;) {
+    let st: any, text: string;
+    try {
+      if (c.status() === "stopped") return 0;
+      text = c.statsText();
+      st = JSON.parse(text);
+    } catch (e) {
+      if (e instanceof CapsaError && e.code === "id.unknown") return 0;
+      throw e;
+    }
+    const ooms = Number(st?.data?.memory?.events?.oom_kill ?? st?.data?.memory?.events?.oom ?? 0);
+    if (lastOom >= 0 && ooms > lastOom) line({ type: "oom", id });
+    lastOom = ooms;
+    writeOut(text + "\n");
+    await new Promise((r) => setTimeout(r, Math.max(ms, 10)));
+  }
+}
+
 /** `capsa state ID`: the OCI state JSON. */
 async function stateCmd(g: Globals, argv: string[]): Promise<number> {
   const { flags, rest } = parseFlags(argv, { "--help": "bool", "-h": "bool" }, "state");
@@ -457,6 +563,10 @@ commands:
   list       list containers
   ps         list a container's processes
   exec       run another process in a running container
+  pause      freeze a container's processes
+  resume     thaw a paused container
+  update     change a container's resources
+  events     print a container's stats and OOM events
   features   print what this build supports (runtime-spec features JSON)
   spec       write a default config.json
   plan       print the init program a bundle's container would run
@@ -525,6 +635,10 @@ export async function main(argv: string[]): Promise<number> {
       case "list": return await listCmd(g, rest);
       case "ps": return await psCmd(g, rest);
       case "exec": return await execCmd(g, rest);
+      case "pause": return await freezeCmd(g, rest, "pause");
+      case "resume": return await freezeCmd(g, rest, "resume");
+      case "update": return await updateCmd(g, rest);
+      case "events": return await eventsCmd(g, rest);
       case "features": {
         const f = parseFlags(rest, { "--help": "bool", "-h": "bool" }, "features").flags;
         if (help(f, "usage: capsa features\n\nPrints the runtime-spec features document: what this build supports.\n")) return 0;

@@ -8,6 +8,7 @@ import { CapsaError } from "./errors.ts";
 import { StateDir, checkId, DEFAULT_ROOT, type StateFile } from "./state.ts";
 import { makePlan, hostLastCap, InitProcess, type Plan, type Stdio } from "./init.ts";
 import { runHooks, type Hook } from "./hooks.ts";
+import { planCgroups, applyCgroups, placeProcess, cgroupPids, removeCgroupsAsync, removeCgroups, freezerState, setFrozen, readStats, readStatsText, updateCgroups, type CgroupState } from "./cgroups.ts";
 
 export const OCI_VERSION = "1.3.0";
 
@@ -73,11 +74,14 @@ export class Factory {
     }, configText);
     const config = JSON.parse(configText);
     const sys = await loadSys();
+    const cgPlan = planCgroups(id, config);
     dir.create();
     const c = new Container(this, id, sys);
     const lock = c.lock();
     let init: InitProcess | null = null;
+    let cg: CgroupState | null = null;
     try {
+      cg = applyCgroups(cgPlan.plan, cgPlan.bpf);
       if (fifo) sys.mkfifo(fifo, 0o622);
       const hooks = (config.hooks ?? {}) as Hooks;
       const state = (pid: number, status: string): string => JSON.stringify({
@@ -93,7 +97,7 @@ export class Factory {
             await runHooks("createContainer", hooks.createContainer, state(p.pid, "creating"), { sys, nsPid: p.pid });
           }
           return 0;
-        });
+        }, (pid) => placeProcess(cg!, pid));
       init = r.init;
       const start = procStartTime(init.pid);
       if (start === null) throw new CapsaError(`the container's init (pid ${init.pid}) exited during create`, "create.init-died");
@@ -109,6 +113,7 @@ export class Factory {
         owner: "",
         hooks: config.hooks ?? null,
         namespaces: namespacesOf(config),
+        cgroup: cg,
       });
       c.init = init;
       init.closeSync();
@@ -118,6 +123,12 @@ export class Factory {
         init.kill(9);
         await init.reap();
         init.close();
+      }
+      if (cg) {
+        for (const pid of cgroupPids(cg)) {
+          try { sys.kill(pid, 9); } catch { /* gone */ }
+        }
+        await removeCgroupsAsync(cg).catch(() => removeCgroups(cg!));
       }
       dir.destroy();
       throw e;
@@ -205,7 +216,7 @@ export class Container {
       stat,
       startTime: s.init_process_start,
       fifo: exists(this.dir.fifo),
-      freezer: null,
+      freezer: s.cgroup ? freezerState(s.cgroup) : null,
     });
     return r.value.status;
   }
@@ -242,6 +253,7 @@ export class Container {
 
   /** The pids of the container's processes (those in the init's pid namespace; the init alone without one). */
   processes(s: StateFile = this.stateFile()): number[] {
+    if (s.cgroup) return cgroupPids(s.cgroup);
     if (this.status(s) === "stopped") return [];
     return pidsLike(s.init_process_pid, s.namespaces?.includes("pid") ?? false);
   }
@@ -325,7 +337,9 @@ export class Container {
         hooks: false,
       }, JSON.stringify(s.config));
       const preserve = Array.from({ length: opts.preserveFds ?? 0 }, (_, i) => 3 + i);
-      const { init } = await InitProcess.start(this.sys, plan, program, opts.stdio ?? { stdin: 0, stdout: 1, stderr: 2 }, preserve);
+      const cg = s.cgroup;
+      const { init } = await InitProcess.start(this.sys, plan, program, opts.stdio ?? { stdin: 0, stdout: 1, stderr: 2 }, preserve,
+        undefined, cg ? (pid) => placeProcess(cg, pid) : undefined);
       return init;
     });
   }
@@ -333,7 +347,7 @@ export class Container {
   /** Sends a signal to the init, or with `all` to every process of the container. */
   async signal(sig: number | string, all = false): Promise<void> {
     const n = typeof sig === "number" ? sig : signalNumber(sig);
-    await this.locked((s) => {
+    await this.locked(async (s) => {
       const status = this.status(s);
       this.check("kill", status);
       const pids = all ? this.processes(s) : [s.init_process_pid];
@@ -344,6 +358,62 @@ export class Container {
           if ((e as { code?: string }).code !== "ESRCH") throw e;
         }
       }
+      // A frozen process only acts on SIGKILL once thawed.
+      if (n === 9 && s.cgroup && (status === "paused" || status === "pausing")) await setFrozen(s.cgroup, false);
+    });
+  }
+
+  /** Freezes every process of the container (status pausing, then paused). */
+  async pause(): Promise<void> {
+    await this.locked(async (s) => {
+      this.check("pause", this.status(s));
+      if (!s.cgroup) throw new CapsaError(`container "${this.id}" has no cgroup to freeze`, "pause.no-cgroup");
+      await setFrozen(s.cgroup, true);
+    });
+  }
+
+  /** Thaws a paused container. */
+  async resume(): Promise<void> {
+    await this.locked(async (s) => {
+      this.check("resume", this.status(s));
+      await setFrozen(s.cgroup!, false);
+    });
+  }
+
+  /** runc's `events --stats` data for the container's cgroup. */
+  stats(): unknown {
+    const s = this.stateFile();
+    this.check("stats", this.status(s));
+    if (!s.cgroup) throw new CapsaError(`container "${this.id}" has no cgroup`, "stats.no-cgroup");
+    return readStats(this.id, s.cgroup);
+  }
+
+  /** The same stats as JSON text, with 64-bit counters exact. */
+  statsText(): string {
+    const s = this.stateFile();
+    this.check("stats", this.status(s));
+    if (!s.cgroup) throw new CapsaError(`container "${this.id}" has no cgroup`, "stats.no-cgroup");
+    return readStatsText(this.id, s.cgroup);
+  }
+
+  /** Updates the container's resources (runc's Set / `update`): the core computes the writes. */
+  async set(resources: Record<string, unknown>): Promise<void> {
+    await this.locked((s) => {
+      this.check("update", this.status(s));
+      if (!s.cgroup) throw new CapsaError(`container "${this.id}" has no cgroup`, "update.no-cgroup");
+      const current: Record<string, string> = {};
+      for (const f of ["memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.usage_in_bytes", "devices.list"]) {
+        const path = s.cgroup.statFiles[f] ?? (s.cgroup.paths[f.split(".")[0]] ? `${s.cgroup.paths[f.split(".")[0]]}/${f}` : null);
+        if (!path) continue;
+        try { current[f] = readText(path); } catch { /* not on this layout */ }
+      }
+      const { plan } = planCgroups(this.id, s.config, { update: true, resources, current });
+      updateCgroups(plan);
+      // Keep the recorded config in step, so a later update starts from the truth.
+      const cfg = (s.config ?? {}) as { linux?: { resources?: Record<string, unknown> } };
+      cfg.linux = cfg.linux ?? {};
+      cfg.linux.resources = mergeResources(cfg.linux.resources ?? {}, resources);
+      this.dir.write(s);
     });
   }
 
@@ -357,6 +427,11 @@ export class Container {
       hooks = (s.hooks ?? {}) as Hooks;
       stateJSON = JSON.stringify({ ociVersion: OCI_VERSION, id: s.id, status: "stopped", pid: s.init_process_pid, bundle: s.bundle, annotations: s.annotations ?? {} });
       if (status !== "stopped") await this.killAll(s);
+      if (s.cgroup) {
+        // Stragglers (a container without its own pid namespace) die with the cgroup.
+        if (cgroupPids(s.cgroup).length > 0) await this.killAll(s);
+        await removeCgroupsAsync(s.cgroup);
+      }
       this.dir.destroy();
     });
     await runHooks("poststop", hooks.poststop, stateJSON, { warnOnly: true });
@@ -364,17 +439,23 @@ export class Container {
 
   private async killAll(s: StateFile): Promise<void> {
     const pids = this.processes(s);
-    for (const pid of pids.length ? pids : [s.init_process_pid]) {
+    if (!pids.includes(s.init_process_pid) && this.status(s) !== "stopped") pids.push(s.init_process_pid);
+    for (const pid of pids) {
       try { this.sys.kill(pid, 9); } catch { /* gone */ }
     }
+    if (s.cgroup && freezerState(s.cgroup) !== "THAWED" && freezerState(s.cgroup) !== null) await setFrozen(s.cgroup, false);
     if (this.init) {
       await this.init.reap();
       this.init.close();
-      return;
+      this.init = null;
     }
-    // Not our child: wait until /proc says it is gone (its parent reaps it).
+    // Wait until /proc says the init is gone and the cgroup is empty (zombies are reaped by their parents).
     for (let i = 0; i < 500; i++) {
-      if (this.status(s) === "stopped") return;
+      const live = s.cgroup ? cgroupPids(s.cgroup) : [];
+      if (this.status(s) === "stopped" && live.length === 0) return;
+      for (const pid of live) {
+        try { this.sys.kill(pid, 9); } catch { /* gone */ }
+      }
       await new Promise((r) => setTimeout(r, 10));
     }
     throw new CapsaError(`container "${this.id}"'s init (pid ${s.init_process_pid}) did not die after SIGKILL`, "delete.timeout");
@@ -443,3 +524,13 @@ function syncTag(name: string): number {
 
 export { cwd };
 export type { Plan };
+
+/** Merges an update into recorded resources, one level deep (memory, cpu, pids, …). */
+function mergeResources(base: Record<string, unknown>, upd: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(upd)) {
+    const b = out[k];
+    out[k] = v && typeof v === "object" && !Array.isArray(v) && b && typeof b === "object" && !Array.isArray(b) ? { ...(b as object), ...(v as object) } : v;
+  }
+  return out;
+}

@@ -1,0 +1,301 @@
+// The host half of cgroups: read what the core asks for, create the directories, write the
+// values it computed, place processes, freeze, read stats, remove what we created. Every
+// number and path comes from the core (core/cgroups); this file only does the I/O.
+import { loadCore } from "./core.ts";
+import { readText, exists, mkdir, writeExisting, isNotFound, isAlreadyExists, readDir } from "./rt.ts";
+import { CapsaError, type Diagnostic } from "./errors.ts";
+import { isDeno } from "./rt.ts";
+
+// deno-lint-ignore no-explicit-any
+declare const Deno: any;
+const nodeFs: any = isDeno ? null : await import("node:fs");
+
+export interface Layout {
+  mode: "v1" | "hybrid" | "unified";
+  unified: { mountpoint: string; root: string; path: string | null; controllers: string[] } | null;
+  controllers: Record<string, { mountpoint: string; root: string; path: string | null }>;
+}
+
+export interface Write { file: string; value: string; pointer?: string; tolerate?: string[]; ifCreated?: boolean }
+
+export interface CgroupPlan {
+  valid: boolean;
+  diagnostics: Diagnostic[];
+  paths: Record<string, string>;
+  create: string[];
+  enable: { file: string; value: string }[];
+  writes: Write[];
+  bpf: null | { instructions: number };
+  statFiles: Record<string, string>;
+}
+
+/** What state.json keeps: where the container's cgroups are and which directories we made. */
+export interface CgroupState {
+  paths: Record<string, string>;
+  created: string[];
+  statFiles: Record<string, string>;
+}
+
+let layoutCache: Layout | null = null;
+
+export function layout(): Layout {
+  if (layoutCache) return layoutCache;
+  let controllers: string | undefined;
+  try {
+    controllers = readText("/sys/fs/cgroup/unified/cgroup.controllers");
+  } catch {
+    try { controllers = readText("/sys/fs/cgroup/cgroup.controllers"); } catch { /* v1 only */ }
+  }
+  const r = loadCore().json<Layout & { error?: string }>("cgroup_layout", {
+    mountinfo: readText("/proc/self/mountinfo"),
+    cgroup: readText("/proc/self/cgroup"),
+    controllers: controllers ?? null,
+  });
+  if (r.status !== 0) throw new CapsaError(`cannot understand this host's cgroups: ${r.value.error ?? JSON.stringify(r.value)}`, "cgroup.layout");
+  layoutCache = r.value;
+  return layoutCache;
+}
+
+/** The nearest existing v1 cpuset directory's cpus and mems (copied into new directories). */
+function cpusetParent(l: Layout, id: string, cgroupsPath: string | null): { cpus: string; mems: string } | null {
+  const c = l.controllers["cpuset"];
+  if (!c) return null;
+  let dir = c.mountpoint + "/" + (cgroupsPath && cgroupsPath.startsWith("/") ? cgroupsPath : (c.path ?? "/") + "/" + (cgroupsPath ?? `capsa/${id}`));
+  dir = dir.replace(/\/+/g, "/");
+  for (;;) {
+    try {
+      const cpus = readText(dir + "/cpuset.cpus").trim();
+      const mems = readText(dir + "/cpuset.mems").trim();
+      if (cpus && mems) return { cpus, mems };
+    } catch { /* not there yet */ }
+    if (dir.length <= c.mountpoint.length) return null;
+    dir = dir.slice(0, dir.lastIndexOf("/")) || "/";
+  }
+}
+
+function hugePageSizes(): string[] {
+  try {
+    return readDir("/sys/kernel/mm/hugepages").map((n) => n.replace(/^hugepages-/, ""));
+  } catch {
+    return [];
+  }
+}
+
+/** Device allow rules for the config's linux.devices (runc allows what it creates). */
+function deviceRules(config: any): any[] {
+  const rules = [...(config?.linux?.resources?.devices ?? [])];
+  for (const d of config?.linux?.devices ?? []) {
+    if (d.type === "c" || d.type === "b" || d.type === "u") {
+      rules.push({ allow: true, type: d.type === "u" ? "c" : d.type, major: d.major, minor: d.minor, access: "rwm" });
+    }
+  }
+  return rules;
+}
+
+export function planCgroups(id: string, config: any, opts: { update?: boolean; resources?: unknown; current?: Record<string, string> } = {}): { plan: CgroupPlan; bpf: Uint8Array } {
+  const l = layout();
+  const cgroupsPath = (config?.linux?.cgroupsPath as string | undefined) ?? null;
+  const resources = opts.resources ?? { ...(config?.linux?.resources ?? {}), devices: deviceRules(config) };
+  const core = loadCore();
+  const r = core.call("cgroup_plan", {
+    layout: l,
+    id,
+    cgroupsPath,
+    resources,
+    update: !!opts.update,
+    current: opts.current ?? null,
+    cpusetParent: cpusetParent(l, id, cgroupsPath),
+    hugePageSizes: hugePageSizes(),
+    defaultDevices: !opts.update,
+  });
+  const plan = JSON.parse(r.text) as CgroupPlan;
+  if (r.status !== 0 || !plan.valid) {
+    const errs = (plan.diagnostics ?? []).filter((d) => d.severity === "error");
+    throw new CapsaError(errs.map((d) => `config.json:${d.pointer}: ${d.message} [${d.code}]`).join("\n") || `cgroup plan refused: ${r.text}`, "cgroup.plan");
+  }
+  return { plan, bpf: core.blob() };
+}
+
+function errnoOf(e: unknown): string {
+  const x = e as { code?: string; name?: string; message?: string };
+  if (x?.code) return x.code;
+  const m = /\b(E[A-Z]+)\b/.exec(x?.message ?? "");
+  if (m) return m[1];
+  if (isNotFound(e)) return "ENOENT";
+  return x?.name ?? "EIO";
+}
+
+function write(w: Write): void {
+  try {
+    writeExisting(w.file, w.value);
+  } catch (e) {
+    const code = errnoOf(e);
+    if (w.tolerate?.includes(code)) return;
+    const where = w.pointer ? `${w.pointer}: ` : "";
+    throw new CapsaError(`${where}write ${JSON.stringify(w.value)} to ${w.file}: ${code}`, "cgroup.write");
+  }
+}
+
+/** Creates the cgroup and writes its resources; returns what to record (and later remove). */
+export function applyCgroups(plan: CgroupPlan, bpf: Uint8Array): CgroupState {
+  if (plan.bpf && bpf.length > 0) {
+    throw new CapsaError("cgroup v2 device programs are not attached yet: this host's devices controller is on cgroup v2", "cgroup.bpf");
+  }
+  const created: string[] = [];
+  const st: CgroupState = { paths: plan.paths, created, statFiles: plan.statFiles ?? {} };
+  try {
+    for (const d of plan.create) {
+      try {
+        mkdir(d, 0o755);
+        created.push(d);
+      } catch (e) {
+        if (!isAlreadyExists(e)) throw new CapsaError(`mkdir ${d}: ${errnoOf(e)}`, "cgroup.mkdir");
+      }
+    }
+    for (const en of plan.enable) {
+      try { writeExisting(en.file, en.value); } catch { /* best effort: a failing write below says more */ }
+    }
+    for (const w of plan.writes) {
+      if (w.ifCreated && !created.includes(w.file.slice(0, w.file.lastIndexOf("/")))) continue;
+      write(w);
+    }
+    return st;
+  } catch (e) {
+    removeCgroups(st);
+    throw e;
+  }
+}
+
+/** Writes an update's values (no directories are created). */
+export function updateCgroups(plan: CgroupPlan): void {
+  for (const w of plan.writes) if (!w.ifCreated) write(w);
+}
+
+/** Puts a process into every hierarchy of the container. */
+export function placeProcess(st: CgroupState, pid: number): void {
+  for (const [name, dir] of Object.entries(st.paths)) {
+    try {
+      writeExisting(`${dir}/cgroup.procs`, String(pid));
+    } catch (e) {
+      throw new CapsaError(`cannot put pid ${pid} into the ${name} cgroup ${dir}: ${errnoOf(e)}`, "cgroup.place");
+    }
+  }
+}
+
+function procsFile(st: CgroupState): string | null {
+  for (const k of ["pids", "memory", "freezer", "devices", "cpu", "unified"]) {
+    if (st.paths[k]) return `${st.paths[k]}/cgroup.procs`;
+  }
+  const any = Object.values(st.paths)[0];
+  return any ? `${any}/cgroup.procs` : null;
+}
+
+/** The pids in the container's cgroup. */
+export function cgroupPids(st: CgroupState): number[] {
+  const f = procsFile(st);
+  if (!f) return [];
+  try {
+    return readText(f).split("\n").filter(Boolean).map(Number).sort((a, b) => a - b);
+  } catch {
+    return [];
+  }
+}
+
+function rmdir(path: string): void {
+  if (isDeno) Deno.removeSync(path);
+  else nodeFs.rmdirSync(path);
+}
+
+/**
+ * Removes the directories this container created, deepest first, retrying while the kernel
+ * still drains them (EBUSY right after the last process exits). Never removes a directory it
+ * did not create.
+ */
+export async function removeCgroupsAsync(st: CgroupState): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const left = removeOnce(st);
+    if (left.length === 0) return;
+    if (attempt >= 200) throw new CapsaError(`cannot remove cgroup ${left[0]}: still busy`, "cgroup.remove");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export function removeCgroups(st: CgroupState): string[] {
+  return removeOnce(st);
+}
+
+function removeOnce(st: CgroupState): string[] {
+  const left: string[] = [];
+  // The default layout nests every container under a shared `capsa` directory: remove it too
+  // once it is empty (whichever container made it), so no empty `capsa` parent outlives them.
+  const parents = new Set<string>();
+  for (const leaf of Object.values(st.paths)) {
+    const parent = leaf.slice(0, leaf.lastIndexOf("/"));
+    if (parent.endsWith("/capsa")) parents.add(parent);
+  }
+  for (const d of [...st.created].sort((a, b) => b.length - a.length)) {
+    try {
+      rmdir(d);
+    } catch (e) {
+      if (isNotFound(e)) continue;
+      const code = errnoOf(e);
+      // A shared parent (e.g. /capsa) still holding other containers is fine to leave.
+      if (code === "ENOTEMPTY" || /not empty/i.test((e as Error).message)) {
+        if (!st.created.some((o) => o !== d && o.startsWith(d + "/") && exists(o))) continue;
+      }
+      left.push(d);
+    }
+  }
+  if (left.length === 0) {
+    for (const p of parents) {
+      try { rmdir(p); } catch { /* other containers still there, or already gone */ }
+    }
+  }
+  return left;
+}
+
+/** The freezer state, mapped by the core: THAWED, FREEZING, FROZEN or null (no freezer). */
+export function freezerState(st: CgroupState): string | null {
+  const files: Record<string, string> = {};
+  const fz = st.paths["freezer"];
+  if (fz) {
+    try { files["freezer.state"] = readText(`${fz}/freezer.state`); } catch { /* gone */ }
+  } else if (st.paths["unified"]) {
+    try { files["cgroup.events"] = readText(`${st.paths["unified"]}/cgroup.events`); } catch { /* gone */ }
+    try { files["cgroup.freeze"] = readText(`${st.paths["unified"]}/cgroup.freeze`); } catch { /* gone */ }
+  }
+  if (Object.keys(files).length === 0) return null;
+  return loadCore().json<{ freezer: string | null }>("cgroup_freezer", { files }).value.freezer;
+}
+
+/** Freezes or thaws the container's cgroup; waits until the kernel reports the new state. */
+export async function setFrozen(st: CgroupState, frozen: boolean): Promise<void> {
+  const fz = st.paths["freezer"];
+  if (fz) {
+    writeExisting(`${fz}/freezer.state`, frozen ? "FROZEN" : "THAWED");
+  } else if (st.paths["unified"]) {
+    writeExisting(`${st.paths["unified"]}/cgroup.freeze`, frozen ? "1" : "0");
+  } else {
+    throw new CapsaError("no freezer: this container has no freezer cgroup", "cgroup.freezer");
+  }
+  const want = frozen ? "FROZEN" : "THAWED";
+  for (let i = 0; i < 1000; i++) {
+    if (freezerState(st) === want) return;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  throw new CapsaError(`the cgroup did not become ${want}`, "cgroup.freezer");
+}
+
+/** Reads the stat files the core named and lets it build runc's stats JSON. */
+export function readStats(id: string, st: CgroupState): unknown {
+  return JSON.parse(readStatsText(id, st));
+}
+
+/** The stats JSON text exactly as the core wrote it (64-bit counters stay exact). */
+export function readStatsText(id: string, st: CgroupState): string {
+  const files: Record<string, string> = {};
+  for (const [name, path] of Object.entries(st.statFiles ?? {})) {
+    try { files[name] = readText(path); } catch { /* optional */ }
+  }
+  return loadCore().call("cgroup_stats", { id, files }).text;
+}
