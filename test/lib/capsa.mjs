@@ -155,6 +155,10 @@ export function leaks() {
       if (exe.startsWith("capsa-init\0")) out.push(`process: ${p} ${exe.replace(/\0/g, " ")}`);
     } catch { /* gone */ }
   }
+  for (const h of readdirSync("/sys/fs/cgroup")) {
+    const d = join("/sys/fs/cgroup", h, "capsa");
+    if (existsSync(d)) out.push("cgroup: " + d + " [" + readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).join(" ") + "]");
+  }
   for (const [p, cmd] of foreignPids()) {
     if (!baseline.has(p)) out.push(`process in another namespace: ${p} ${cmd}`);
   }
