@@ -144,13 +144,21 @@ export function applyCgroups(plan: CgroupPlan, bpf: Uint8Array): CgroupState {
   const created: string[] = [];
   const st: CgroupState = { paths: plan.paths, created, statFiles: plan.statFiles ?? {} };
   try {
-    for (const d of plan.create) {
-      try {
-        mkdir(d, 0o755);
-        created.push(d);
-      } catch (e) {
-        if (!isAlreadyExists(e)) throw new CapsaError(`mkdir ${d}: ${errnoOf(e)}`, "cgroup.mkdir");
+    // Another container's delete may remove a shared empty parent (capsa/) between our mkdirs:
+    // start over when a parent vanished. Once our leaf exists, its parents cannot be removed.
+    for (let attempt = 0; ; attempt++) {
+      let vanished = false;
+      for (const d of plan.create) {
+        try {
+          mkdir(d, 0o755);
+          if (!created.includes(d)) created.push(d);
+        } catch (e) {
+          if (isAlreadyExists(e)) continue;
+          if (isNotFound(e) && attempt < 20) { vanished = true; break; }
+          throw new CapsaError(`mkdir ${d}: ${errnoOf(e)}`, "cgroup.mkdir");
+        }
       }
+      if (!vanished) break;
     }
     for (const en of plan.enable) {
       try { writeExisting(en.file, en.value); } catch { /* best effort: a failing write below says more */ }
@@ -224,6 +232,15 @@ export function removeCgroups(st: CgroupState): string[] {
   return removeOnce(st);
 }
 
+function hasChildCgroups(dir: string): boolean {
+  try {
+    if (isDeno) return [...Deno.readDirSync(dir)].some((e: any) => e.isDirectory);
+    return nodeFs.readdirSync(dir, { withFileTypes: true }).some((e: any) => e.isDirectory());
+  } catch {
+    return false;
+  }
+}
+
 function removeOnce(st: CgroupState): string[] {
   const left: string[] = [];
   // The default layout nests every container under a shared `capsa` directory: remove it too
@@ -238,11 +255,8 @@ function removeOnce(st: CgroupState): string[] {
       rmdir(d);
     } catch (e) {
       if (isNotFound(e)) continue;
-      const code = errnoOf(e);
-      // A shared parent (e.g. /capsa) still holding other containers is fine to leave.
-      if (code === "ENOTEMPTY" || /not empty/i.test((e as Error).message)) {
-        if (!st.created.some((o) => o !== d && o.startsWith(d + "/") && exists(o))) continue;
-      }
+      // A parent that still holds other cgroups (another container's) is shared: leave it.
+      if (hasChildCgroups(d)) continue;
       left.push(d);
     }
   }

@@ -101,7 +101,31 @@ export interface Sys {
   flockAsync(fd: number, op: number): Promise<void>;
   /** A close-on-exec pipe: [read end, write end]. */
   pipe(): [number, number];
+  /** A close-on-exec SOCK_STREAM socket connected to the unix socket at path (a console socket). */
+  connectUnix(path: string): number;
+  /** A close-on-exec SOCK_STREAM socket bound to path and listening. */
+  listenUnix(path: string, backlog?: number): number;
+  /** accept4(2), close-on-exec; blocks. */
+  accept(fd: number): number;
+  /** Receives one descriptor sent as runc's utils.SendFile does (data: its name; control: one
+   * SCM_RIGHTS fd), close-on-exec. Blocks. EPIPE at end of file, ENOMSG without exactly one fd. */
+  recvFd(sock: number): { fd: number; name: string };
+  /** Puts the terminal at fd in raw mode; returns its previous settings, or null when fd is no terminal. */
+  ttyRaw(fd: number): Uint8Array | null;
+  /** Restores settings from ttyRaw. */
+  ttyRestore(fd: number, saved: Uint8Array): void;
+  /** TIOCGWINSZ; null when fd is no terminal. */
+  getWinsize(fd: number): { rows: number; cols: number } | null;
+  /** TIOCSWINSZ. */
+  setWinsize(fd: number, rows: number, cols: number): void;
+  /** On a worker thread: copies input → pty and pty → output until the pty has no peer left or
+   * `stop` becomes readable (then what the pty still holds is copied first). -1: no input. */
+  pumpAsync(input: number, pty: number, output: number, stop: number): Promise<void>;
 }
+
+/** Bytes of the saved terminal settings (the kernel's struct termios). */
+export const TERMIOS_SIZE = 36;
+export const ENOTTY = 25;
 
 export const LOCK_SH = 1;
 export const LOCK_EX = 2;

@@ -1,7 +1,7 @@
 // The Deno backend of Sys: libcapsa.so through Deno.dlopen. Blocking calls have `nonblocking`
 // twins that Deno runs on its blocking thread pool. No `node:` imports on this path.
 import type { Sys, SpawnOptions, Spawned, WaitStatus } from "./sys.ts";
-import { check, decodeWait, initPath } from "./sys.ts";
+import { check, decodeWait, initPath, TERMIOS_SIZE, ENOTTY } from "./sys.ts";
 
 // deno-lint-ignore no-explicit-any
 declare const Deno: any;
@@ -34,6 +34,15 @@ const SYMBOLS = {
   capsa_flock: { parameters: ["i32", "i32"], result: "i32" },
   capsa_flock_async: { name: "capsa_flock", parameters: ["i32", "i32"], result: "i32", nonblocking: true },
   capsa_pipe: { parameters: ["buffer"], result: "i32" },
+  capsa_connect_unix: { parameters: ["buffer"], result: "i32" },
+  capsa_listen_unix: { parameters: ["buffer", "i32"], result: "i32" },
+  capsa_accept: { parameters: ["i32"], result: "i32" },
+  capsa_recv_fd: { parameters: ["i32", "buffer", "i32", "buffer"], result: "i32" },
+  capsa_tty_raw: { parameters: ["i32", "buffer"], result: "i32" },
+  capsa_tty_set: { parameters: ["i32", "buffer"], result: "i32" },
+  capsa_get_winsize: { parameters: ["i32", "buffer"], result: "i32" },
+  capsa_set_winsize: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  capsa_pump_async: { name: "capsa_pump", parameters: ["i32", "i32", "i32", "i32"], result: "i32", nonblocking: true },
 } as const;
 
 export function denoSys(path: string): Sys {
@@ -115,6 +124,44 @@ export function denoSys(path: string): Sys {
       const fds = new Int32Array(2);
       check("pipe", f.capsa_pipe(fds));
       return [fds[0], fds[1]];
+    },
+    connectUnix(p: string) {
+      return check("connectUnix", f.capsa_connect_unix(cstr(p)), p);
+    },
+    listenUnix(p: string, backlog = 16) {
+      return check("listenUnix", f.capsa_listen_unix(cstr(p), backlog), p);
+    },
+    accept(fd: number) {
+      return check("accept", f.capsa_accept(fd), "fd " + fd);
+    },
+    recvFd(sock: number) {
+      const name = new Uint8Array(4096);
+      const len = new Int32Array(1);
+      const fd = check("recvFd", f.capsa_recv_fd(sock, name, name.length, len), "fd " + sock);
+      return { fd, name: new TextDecoder().decode(name.subarray(0, len[0])) };
+    },
+    ttyRaw(fd: number) {
+      const saved = new Uint8Array(TERMIOS_SIZE);
+      const r = f.capsa_tty_raw(fd, saved);
+      if (r === -ENOTTY) return null;
+      check("ttyRaw", r, "fd " + fd);
+      return saved;
+    },
+    ttyRestore(fd: number, saved: Uint8Array) {
+      check("ttyRestore", f.capsa_tty_set(fd, saved), "fd " + fd);
+    },
+    getWinsize(fd: number) {
+      const size = new Uint16Array(2);
+      const r = f.capsa_get_winsize(fd, size);
+      if (r === -ENOTTY) return null;
+      check("getWinsize", r, "fd " + fd);
+      return { rows: size[0], cols: size[1] };
+    },
+    setWinsize(fd: number, rows: number, cols: number) {
+      check("setWinsize", f.capsa_set_winsize(fd, rows, cols), "fd " + fd);
+    },
+    async pumpAsync(input: number, pty: number, output: number, stop: number) {
+      check("pump", await f.capsa_pump_async(input, pty, output, stop), "fd " + pty);
     },
   };
 }

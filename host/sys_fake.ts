@@ -127,4 +127,35 @@ export class FakeSys implements Sys {
   pipe(): [number, number] {
     return this.run("pipe", [], () => [this.nextFd++, this.nextFd++] as [number, number]);
   }
+  connectUnix(path: string): number {
+    return this.run("connectUnix", [path], () => this.nextFd++);
+  }
+  listenUnix(path: string, backlog = 16): number {
+    return this.run("listenUnix", [path, backlog], () => this.nextFd++);
+  }
+  accept(fd: number): number {
+    return this.run("accept", [fd], () => this.nextFd++);
+  }
+  recvFd(sock: number): { fd: number; name: string } {
+    return this.run("recvFd", [sock], () => ({ fd: this.nextFd++, name: "/dev/ptmx" }));
+  }
+  ttyRaw(fd: number): Uint8Array | null {
+    return this.run("ttyRaw", [fd], () => null);
+  }
+  ttyRestore(fd: number, saved: Uint8Array): void {
+    this.run("ttyRestore", [fd, saved], () => undefined);
+  }
+  getWinsize(fd: number): { rows: number; cols: number } | null {
+    return this.run("getWinsize", [fd], () => null);
+  }
+  setWinsize(fd: number, rows: number, cols: number): void {
+    this.run("setWinsize", [fd, rows, cols], () => undefined);
+  }
+  pumpAsync(input: number, pty: number, output: number, stop: number): Promise<void> {
+    try {
+      return Promise.resolve(this.run("pumpAsync", [input, pty, output, stop], () => undefined));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
 }

@@ -1,7 +1,7 @@
 // The Node backend of Sys: libcapsa.so through koffi. Blocking calls have `.async` twins that
 // run on koffi's worker threads.
 import type { Sys, SpawnOptions, Spawned, WaitStatus } from "./sys.ts";
-import { check, decodeWait, initPath } from "./sys.ts";
+import { check, decodeWait, initPath, TERMIOS_SIZE, ENOTTY } from "./sys.ts";
 
 type Fn = ((...args: any[]) => any) & { async: (...args: any[]) => void };
 
@@ -34,6 +34,15 @@ export async function koffiSys(path: string): Promise<Sys> {
     setSubreaper: lib.func("int capsa_set_subreaper(int on)") as Fn,
     flock: lib.func("int capsa_flock(int fd, int op)") as Fn,
     pipe: lib.func("int capsa_pipe(int *fds)") as Fn,
+    connectUnix: lib.func("int capsa_connect_unix(const char *path)") as Fn,
+    listenUnix: lib.func("int capsa_listen_unix(const char *path, int backlog)") as Fn,
+    accept: lib.func("int capsa_accept(int fd)") as Fn,
+    recvFd: lib.func("int capsa_recv_fd(int sock, void *name, int cap, int *namelen)") as Fn,
+    ttyRaw: lib.func("int capsa_tty_raw(int fd, void *saved)") as Fn,
+    ttySet: lib.func("int capsa_tty_set(int fd, const void *saved)") as Fn,
+    getWinsize: lib.func("int capsa_get_winsize(int fd, uint16_t *size)") as Fn,
+    setWinsize: lib.func("int capsa_set_winsize(int fd, int rows, int cols)") as Fn,
+    pump: lib.func("int capsa_pump(int in_fd, int pty, int out_fd, int stop_fd)") as Fn,
   };
 
   const waited = (pid: number, r: number, st: Int32Array): WaitStatus | null => {
@@ -112,6 +121,44 @@ export async function koffiSys(path: string): Promise<Sys> {
       const fds = new Int32Array(2);
       check("pipe", f.pipe(fds));
       return [fds[0], fds[1]];
+    },
+    connectUnix(p: string) {
+      return check("connectUnix", f.connectUnix(p), p);
+    },
+    listenUnix(p: string, backlog = 16) {
+      return check("listenUnix", f.listenUnix(p, backlog), p);
+    },
+    accept(fd: number) {
+      return check("accept", f.accept(fd), "fd " + fd);
+    },
+    recvFd(sock: number) {
+      const name = new Uint8Array(4096);
+      const len = new Int32Array(1);
+      const fd = check("recvFd", f.recvFd(sock, name, name.length, len), "fd " + sock);
+      return { fd, name: new TextDecoder().decode(name.subarray(0, len[0])) };
+    },
+    ttyRaw(fd: number) {
+      const saved = new Uint8Array(TERMIOS_SIZE);
+      const r = f.ttyRaw(fd, saved);
+      if (r === -ENOTTY) return null;
+      check("ttyRaw", r, "fd " + fd);
+      return saved;
+    },
+    ttyRestore(fd: number, saved: Uint8Array) {
+      check("ttyRestore", f.ttySet(fd, saved), "fd " + fd);
+    },
+    getWinsize(fd: number) {
+      const size = new Uint16Array(2);
+      const r = f.getWinsize(fd, size);
+      if (r === -ENOTTY) return null;
+      check("getWinsize", r, "fd " + fd);
+      return { rows: size[0], cols: size[1] };
+    },
+    setWinsize(fd: number, rows: number, cols: number) {
+      check("setWinsize", f.setWinsize(fd, rows, cols), "fd " + fd);
+    },
+    async pumpAsync(input: number, pty: number, output: number, stop: number) {
+      check("pump", await callAsync(f.pump, input, pty, output, stop), "fd " + pty);
     },
   };
   return sys;

@@ -12,6 +12,10 @@ export const isDeno = !!globalThis.Deno;
 export const bin = join(root, "bin", isDeno ? "capsa-deno" : "capsa");
 export const stateRoot = join(tmpdir(), `capsa-test-state-${process.pid}`);
 export const sharedRootfs = ensureRootfs(join(tmpdir(), "capsa-test", "rootfs"));
+// The state root is this test process's own; remove it (when empty) as the process ends.
+process.on("exit", () => {
+  try { rmdirSync(stateRoot); } catch { /* not empty (a leak the tests report) or never made */ }
+});
 
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;
@@ -123,7 +127,7 @@ export function cleanupBundles() {
   while (bundles.length) rmSync(bundles.pop(), { recursive: true, force: true });
 }
 
-import { readlinkSync } from "node:fs";
+import { readlinkSync, rmdirSync } from "node:fs";
 function foreignPids() {
   const mine = readlinkSync("/proc/self/ns/pid") + readlinkSync("/proc/self/ns/mnt");
   const out = new Map();

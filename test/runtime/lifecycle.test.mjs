@@ -282,4 +282,24 @@ test("run --detach leaves a running container; its pid file holds the init's pid
   assert.is(readFileSync(pidFile, "utf8").trim(), String(s.pid));
 });
 
+test("security: another process in the container cannot open the waiting init's /proc/PID/exe", () => {
+  // Container A is created: its init (capsa-init from a sealed memfd) waits on exec.fifo.
+  const a = create(bundle((c) => { c.process.args = ["sleep", "30"]; }));
+  const initPid = state(a).pid;
+  // Container B joins A's pid namespace as root with the default capabilities (no
+  // CAP_SYS_PTRACE), the position of a process exec'd into the container.
+  const r = capsa(["run", "--bundle", bundle((c) => {
+    c.process.args = ["sh", "-c", [
+      "cat /proc/1/cmdline | tr '\\0' ' '; echo",
+      "cat /proc/1/exe > /dev/null 2>&1 && echo exe-readable || echo exe-denied",
+      "(echo x >> /proc/1/exe) 2>/dev/null && echo exe-writable || echo exe-write-denied",
+      "readlink /proc/1/fd/0 >/dev/null 2>&1 && echo fd-link-visible || echo fd-link-denied",
+    ].join("; ")];
+    c.linux.namespaces = c.linux.namespaces.map((n) => n.type === "pid" ? { type: "pid", path: `/proc/${initPid}/ns/pid` } : n);
+  }), uniqueId("spy")]);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim().split("\n").map((l) => l.trim()), ["capsa-init 3", "exe-denied", "exe-write-denied", "fd-link-denied"]);
+  assert.is(state(a).status, "created", "the init is unharmed");
+});
+
 test.run();
