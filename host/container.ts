@@ -63,6 +63,8 @@ export class Factory {
     const configText = opts.configText ?? readConfig(bundle);
     const dir = new StateDir(this.root, id);
     const fifo = opts.noFifo ? null : dir.fifo;
+    const config = JSON.parse(configText);
+    const cgPlan = planCgroups(id, config);
     const { plan, program } = makePlan({
       id,
       bundle,
@@ -71,10 +73,13 @@ export class Factory {
       lastCap: hostLastCap(),
       noPivot: !!opts.noPivot,
       preserveFds: opts.preserveFds ?? 0,
+      kcore: exists("/proc/kcore"),
+      // A `cgroup` mount shows the container's own v1 hierarchies.
+      cgroupMounts: Object.entries(cgPlan.plan.paths)
+        .filter(([name]) => name !== "unified")
+        .map(([name, host]) => ({ controller: name.replace(/^name=/, ""), host })),
     }, configText);
-    const config = JSON.parse(configText);
     const sys = await loadSys();
-    const cgPlan = planCgroups(id, config);
     dir.create();
     const c = new Container(this, id, sys);
     const lock = c.lock();
