@@ -7,9 +7,13 @@ import { JValue, Obj, quote, jsonArray } from "./json";
 export class Op {
   ints: i64[] = [];
   strs: string[] = [];
+  /** Raw bytes standing in for strs[j] (a BPF program), or null for a UTF-8 string. */
+  bins: Array<ArrayBuffer | null> = [];
   constructor(public code: i32, public pointer: string, public what: string) {}
   i(v: i64): Op { this.ints.push(v); return this; }
-  s(v: string): Op { this.strs.push(v); return this; }
+  s(v: string): Op { this.strs.push(v); this.bins.push(null); return this; }
+  /** A byte-string argument; described as `<N bytes>` in text and JSON. */
+  b(v: ArrayBuffer): Op { this.strs.push("<" + v.byteLength.toString() + " bytes>"); this.bins.push(v); return this; }
 }
 
 export class Program {
@@ -30,7 +34,8 @@ export class Program {
       const row: ArrayBuffer[] = [];
       let size = 16 + op.ints.length * 8;
       for (let j = 0; j < op.strs.length; j++) {
-        const b = String.UTF8.encode(op.strs[j]);
+        const raw = j < op.bins.length ? op.bins[j] : null;
+        const b = raw !== null ? raw : String.UTF8.encode(op.strs[j]);
         row.push(b);
         size += 4 + b.byteLength + 1;
       }

@@ -1,11 +1,12 @@
 // Command dispatch. Each verb parses its own flags and returns an exit code.
-import { readText, writeOut, writeErr, cwd, isDeno, exists, writeText, writeAtomic, onSignal, uid, gid } from "./rt.ts";
+import { readText, writeOut, writeErr, cwd, isDeno, exists, writeText, writeAtomic, onSignal, uid, gid, arch as rtArch } from "./rt.ts";
 import { loadCore } from "./core.ts";
 import { CapsaError } from "./errors.ts";
 import { configureLog, log } from "./log.ts";
 import { StateDir, checkId, DEFAULT_ROOT } from "./state.ts";
 import { makePlan, hostLastCap, exitCodeOf, type Facts } from "./init.ts";
-import { Factory, signalNumber, type CreateOptions } from "./container.ts";
+import { Factory, signalNumber, type CreateOptions, type Container } from "./container.ts";
+import { Console, terminalOf } from "./console.ts";
 
 export const VERSION = "0.1.0";
 export const SPEC_VERSION = "1.3.0";
@@ -154,10 +155,29 @@ const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2
 const SIGNUM: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGUSR1: 10, SIGUSR2: 12, SIGTERM: 15, SIGWINCH: 28 };
 
 function createOptions(flags: Record<string, string | boolean>): CreateOptions {
-  if (flags["--console-socket"]) throw new CapsaError("--console-socket is not supported yet", "console.unsupported");
   const n = flags["--preserve-fds"] === undefined ? 0 : Number(flags["--preserve-fds"]);
   if (!Number.isInteger(n) || n < 0 || n > 1000) throw new UsageError(`--preserve-fds must be a count from 0 to 1000, not ${flags["--preserve-fds"]}`);
   return { bundle: bundleOf(flags), noPivot: !!flags["--no-pivot"], preserveFds: n };
+}
+
+/** The terminal of create and run (host/console.ts); config.json is read once, here, for the plan too. */
+async function consoleFor(opts: CreateOptions, detach: boolean, flags: Record<string, string | boolean>): Promise<Console | null> {
+  opts.configText ??= readConfig(opts.bundle);
+  const con = await Console.open(terminalOf(opts.configText), detach, flags["--console-socket"] as string | undefined);
+  if (con) opts.consoleSocket = con.socket;
+  return con;
+}
+
+/** Creates the container; the init has its own copy of the console socket then. */
+async function createWith(g: Globals, id: string, opts: CreateOptions, con: Console | null): Promise<Container> {
+  try {
+    const c = await new Factory(g.root).create(id, opts);
+    con?.spawned();
+    return c;
+  } catch (e) {
+    con?.close();
+    throw e;
+  }
 }
 
 function writePidFile(flags: Record<string, string | boolean>, pid: number): void {
@@ -181,7 +201,8 @@ async function createCmd(g: Globals, argv: string[]): Promise<number> {
   const { flags, rest } = parseFlags(argv, RUN_FLAGS, "create");
   if (help(flags, "usage: capsa create [--bundle DIR] [--console-socket PATH] [--pid-file FILE] [--no-pivot] [--no-new-keyring] [--preserve-fds N] ID\n\nCreates a container whose init waits for `capsa start`.\n")) return 0;
   const id = oneId(rest, "create");
-  const c = await new Factory(g.root).create(id, createOptions(flags));
+  const opts = createOptions(flags);
+  const c = await createWith(g, id, opts, await consoleFor(opts, true, flags));
   try {
     writePidFile(flags, c.state().init_process_pid);
   } catch (e) {
@@ -204,24 +225,29 @@ async function startCmd(g: Globals, argv: string[]): Promise<number> {
 /** `capsa run [flags] ID`: create + start; in the foreground, waits and exits with the process's status. */
 async function runCmd(g: Globals, argv: string[]): Promise<number> {
   const { flags, rest } = parseFlags(argv, RUN_FLAGS, "run");
-  if (help(flags, "usage: capsa run [--bundle DIR] [--detach] [--pid-file FILE] [--no-pivot] [--preserve-fds N] ID\n\nCreates and starts a container; in the foreground, exits with its process's status (128+N for signal N).\n")) return 0;
+  if (help(flags, "usage: capsa run [--bundle DIR] [--detach] [--console-socket PATH] [--pid-file FILE] [--no-pivot] [--preserve-fds N] ID\n\nCreates and starts a container; in the foreground, exits with its process's status (128+N for signal N).\n")) return 0;
   const id = oneId(rest, "run");
   const detach = !!(flags["--detach"] || flags["-d"]);
-  const c = await new Factory(g.root).create(id, createOptions(flags));
+  const opts = createOptions(flags);
+  const con = await consoleFor(opts, detach, flags);
+  const c = await createWith(g, id, opts, con);
   const init = c.init!;
   const off: (() => void)[] = [];
   try {
     if (!detach) {
       for (const s of FORWARDED) {
+        if (s === "SIGWINCH" && con) continue; // the proxy passes the new size on instead
         try { off.push(onSignal(s, () => init.kill(SIGNUM[s]))); } catch { /* not supported here */ }
       }
     }
+    if (con?.proxied) con.receive();
     await c.exec();
     // Once the process runs and the forwarders are in place: whoever reads the pid file may
     // signal us at once.
     writePidFile(flags, init.pid);
   } catch (e) {
     for (const f of off) f();
+    con?.close();
     await c.destroy(true).catch(() => {});
     throw e;
   }
@@ -230,7 +256,7 @@ async function runCmd(g: Globals, argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    const st = await init.reap();
+    const st = con ? await con.proxy(init.reap()) : await init.reap();
     init.close();
     return exitCodeOf(st);
   } finally {
@@ -250,11 +276,10 @@ async function execCmd(g: Globals, argv: string[]): Promise<number> {
   // Flags come before the id; everything after the id is the command.
   const idAt = indexOfId(argv, spec);
   const { flags, multi } = parseFlagsMulti(argv.slice(0, idAt), spec, "exec");
-  if (help(flags, "usage: capsa exec [-p process.json | ARGS…] [-t] [-d] [--pid-file FILE] [-e K=V]… [--cwd DIR] [-u UID[:GID]] [--cap CAP]… ID [ARGS…]\n\nRuns a process in a running container; in the foreground, exits with its status.\n")) return 0;
+  if (help(flags, "usage: capsa exec [-p process.json | ARGS…] [-t] [-d] [--console-socket PATH] [--pid-file FILE] [-e K=V]… [--cwd DIR] [-u UID[:GID]] [--cap CAP]… ID [ARGS…]\n\nRuns a process in a running container; in the foreground, exits with its status.\n")) return 0;
   if (idAt >= argv.length) throw new UsageError("exec: container ID is required");
   const id = checkId(argv[idAt]);
   const args = argv.slice(idAt + 1);
-  if (flags["--tty"] || flags["-t"] || flags["--console-socket"]) throw new CapsaError("exec --tty is not supported yet", "console.unsupported");
   const c = await new Factory(g.root).load(id);
   let proc: Record<string, any>;
   const pfile = (flags["--process"] ?? flags["-p"]) as string | undefined;
@@ -269,7 +294,7 @@ async function execCmd(g: Globals, argv: string[]): Promise<number> {
     const base = ((c.config() as any)?.process ?? {}) as Record<string, any>;
     proc = JSON.parse(JSON.stringify(base));
     proc.args = args;
-    proc.terminal = false;
+    proc.terminal = !!(flags["--tty"] || flags["-t"]);
     delete proc.consoleSize;
   }
   const envs = multi["--env"].concat(multi["-e"]);
@@ -293,19 +318,35 @@ async function execCmd(g: Globals, argv: string[]): Promise<number> {
   }
   if (flags["--no-new-privs"]) proc.noNewPrivileges = true;
   const n = flags["--preserve-fds"] === undefined ? 0 : Number(flags["--preserve-fds"]);
-  const p = await c.spawnProcess(proc, { preserveFds: n });
-  if (flags["--detach"] || flags["-d"]) {
+  const detach = !!(flags["--detach"] || flags["-d"]);
+  const con = await Console.open(proc.terminal === true, detach, flags["--console-socket"] as string | undefined);
+  let p;
+  try {
+    p = await c.spawnProcess(proc, { preserveFds: n, consoleSocket: con?.socket });
+    con?.spawned();
+    if (con?.proxied) con.receive();
+  } catch (e) {
+    con?.close();
+    if (p) {
+      p.kill(9);
+      await p.reap();
+      p.close();
+    }
+    throw e;
+  }
+  if (detach) {
     writePidFile(flags, p.pid);
     p.close();
     return 0;
   }
   const off: (() => void)[] = [];
   for (const s of FORWARDED) {
+    if (s === "SIGWINCH" && con) continue; // the proxy passes the new size on instead
     try { off.push(onSignal(s, () => p.kill(SIGNUM[s]))); } catch { /* not supported here */ }
   }
   writePidFile(flags, p.pid);
   try {
-    const st = await p.reap();
+    const st = con ? await con.proxy(p.reap()) : await p.reap();
     return exitCodeOf(st);
   } finally {
     for (const f of off) f();
@@ -453,6 +494,27 @@ async function eventsCmd(g: Globals, argv: string[]): Promise<number> {
   }
 }
 
+/** `capsa seccomp [--bundle DIR]`: the BPF program compiled from linux.seccomp, disassembled. */
+function seccompCmd(argv: string[]): number {
+  const { flags } = parseFlags(argv, { "--bundle": "value", "-b": "value", "--arch": "value", "--help": "bool", "-h": "bool" }, "seccomp");
+  if (help(flags, "usage: capsa seccomp [--bundle DIR] [--arch x86_64|aarch64]\n\nPrints the seccomp filter the container would load, one BPF instruction a line.\n")) return 0;
+  const bundle = bundleOf(flags);
+  let config: any;
+  try {
+    config = JSON.parse(readConfig(bundle));
+  } catch (e) {
+    if (e instanceof CapsaError) throw e;
+    throw new CapsaError(`${bundle}/config.json: ${(e as Error).message}`, "bundle.config");
+  }
+  const sc = config?.linux?.seccomp;
+  if (!sc) throw new CapsaError(`${bundle}/config.json has no linux.seccomp`, "seccomp.none");
+  const r = loadCore().json<{ diagnostics: { pointer: string; message: string; code: string; severity: string }[]; instructions: number; text: string }>("seccomp", { seccomp: sc, arch: (flags["--arch"] as string) ?? rtArch() });
+  for (const d of r.value.diagnostics ?? []) writeErr(`capsa: ${d.severity}: config.json:${d.pointer}: ${d.message} [${d.code}]\n`);
+  if (r.status !== 0) return 1;
+  writeOut(`# ${r.value.instructions} instructions\n${r.value.text}`);
+  return 0;
+}
+
 /** `capsa state ID`: the OCI state JSON. */
 async function stateCmd(g: Globals, argv: string[]): Promise<number> {
   const { flags, rest } = parseFlags(argv, { "--help": "bool", "-h": "bool" }, "state");
@@ -570,6 +632,7 @@ commands:
   features   print what this build supports (runtime-spec features JSON)
   spec       write a default config.json
   plan       print the init program a bundle's container would run
+  seccomp    print the seccomp filter a bundle's container would load
   validate   check a bundle's config.json and print its diagnostics
   version    print the version
 
@@ -639,6 +702,7 @@ export async function main(argv: string[]): Promise<number> {
       case "resume": return await freezeCmd(g, rest, "resume");
       case "update": return await updateCmd(g, rest);
       case "events": return await eventsCmd(g, rest);
+      case "seccomp": return seccompCmd(rest);
       case "features": {
         const f = parseFlags(rest, { "--help": "bool", "-h": "bool" }, "features").flags;
         if (help(f, "usage: capsa features\n\nPrints the runtime-spec features document: what this build supports.\n")) return 0;

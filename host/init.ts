@@ -2,7 +2,7 @@
 // program, and answers its sync requests until it waits on the exec fifo or execs the
 // container's process. Every decision comes from the plan; this file only does the I/O.
 import { loadCore, type Core } from "./core.ts";
-import { readText, writeExisting } from "./rt.ts";
+import { readText, writeExisting, arch } from "./rt.ts";
 import { type Sys, type WaitStatus, initPath } from "./sys.ts";
 import { CapsaError, ConfigError, errnoText, type Diagnostic } from "./errors.ts";
 
@@ -41,7 +41,7 @@ export interface Plan {
 
 /** Validates and plans in one core call. Throws ConfigError with the diagnostics when refused. */
 export function makePlan(facts: Facts, configText: string, core: Core = loadCore()): { plan: Plan; program: Uint8Array } {
-  const r = core.call("plan", JSON.stringify(facts) + "\n" + configText);
+  const r = core.call("plan", JSON.stringify({ arch: arch(), ...facts }) + "\n" + configText);
   const plan = JSON.parse(r.text) as Plan;
   if (r.status !== 0 || !plan.valid) throw new ConfigError(plan.diagnostics ?? []);
   return { plan, program: core.blob() };

@@ -157,3 +157,9 @@ export function writeExisting(path: string, text: string): void {
 export function readLink(path: string): string {
   return isDeno ? Deno.readLinkSync(path) : nodeFs.readlinkSync(path);
 }
+
+/** The machine architecture in seccomp's words: "x86_64" or "aarch64". */
+export function arch(): string {
+  const a = isDeno ? Deno.build.arch : process.arch;
+  return a === "x64" || a === "x86_64" ? "x86_64" : a === "arm64" || a === "aarch64" ? "aarch64" : a;
+}

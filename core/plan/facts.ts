@@ -31,6 +31,11 @@ export class Facts {
   kcore: bool = true;
   /** exec: the pid of the running container's init whose namespaces the process joins (0: create). */
   execPid: i32 = 0;
+  /** The host's architecture for seccomp: "x86_64" or "aarch64". */
+  arch: string = "x86_64";
+  /** The descriptor the init gets its console socket on (3 + preserveFds or above), or -1:
+   * with process.terminal, the init opens a pty and sends its master there. */
+  consoleFd: i32 = -1;
 }
 
 export let factsError: string = "";
@@ -89,8 +94,18 @@ export function readFacts(v: JValue): Facts | null {
     else if (i == 3) f.cgroupV2 = b == 1;
     else f.kcore = b == 1;
   }
+  const arch = str(v, "arch");
+  if (arch === null || (arch.length > 0 && arch != "x86_64" && arch != "aarch64")) return bad("arch", "\"x86_64\" or \"aarch64\"");
+  if (arch.length > 0) f.arch = arch;
   f.execPid = small(v, "execPid", 0, 1 << 30);
   if (f.execPid < 0) return bad("execPid", "a pid");
+  // The console socket sits above the preserved descriptors, so the exec op (which keeps
+  // 3 … 2+preserveFds) never hands it to the container's process.
+  const cf = v.get("consoleFd");
+  if (cf !== null && cf.kind != Kind.Null) {
+    f.consoleFd = small(v, "consoleFd", -1, 1 << 20);
+    if (f.consoleFd < 3 + f.preserveFds) return bad("consoleFd", "a descriptor number from 3 + preserveFds up, or null");
+  }
   const p = v.get("process");
   if (p !== null && p.kind != Kind.Null) {
     if (p.kind != Kind.Object) return bad("process", "an object or null");

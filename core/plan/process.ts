@@ -6,7 +6,7 @@ import { JValue, Kind, pointerToken } from "../json";
 import {
   OP_SETSID, OP_SETHOSTNAME, OP_SETDOMAINNAME, OP_WRITE_FILE, OP_SETRLIMIT, OP_PRCTL, OP_CHDIR,
   OP_CAP_BOUNDING, OP_SETGROUPS, OP_SETRESGID, OP_SETRESUID, OP_CAPSET, OP_CAP_AMBIENT, OP_UMASK,
-  OP_WAIT_FIFO, OP_EXEC,
+  OP_WAIT_FIFO, OP_EXEC, OP_CONSOLE, CONSOLE_MOUNT, OP_SECCOMP,
 } from "../ops";
 import { capNumber, rlimitNumber } from "../tables";
 import { clean } from "../paths";
@@ -15,6 +15,7 @@ import { PlanCtx, objOf, arrOf, strOf, boolOf, intOf, stringsOf, member } from "
 import { planMasks } from "./rootfs";
 import { isMapped } from "./namespaces";
 import { PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS } from "./consts";
+import { compileSeccomp, seccompFlags } from "../seccomp/index";
 
 const CAP_SETS: string[] = ["bounding", "effective", "permitted", "inheritable", "ambient"];
 
@@ -75,7 +76,7 @@ function hi(m: u64): i64 { return <i64>(m >> 32); }
 // Settings the init cannot apply yet (JSON Pointers): each present one gets a warning rather
 // than being silently dropped.
 const UNSUPPORTED: string[] = [
-  "/linux/seccomp", "/process/apparmorProfile", "/process/selinuxLabel", "/linux/mountLabel",
+  "/process/apparmorProfile", "/process/selinuxLabel", "/linux/mountLabel",
   "/process/scheduler", "/process/ioPriority", "/linux/personality", "/linux/memoryPolicy",
 ];
 
@@ -87,9 +88,33 @@ function unsupported(c: PlanCtx): void {
       c.d.warn(p, area(p, "unsupported"), parts[2] + " is not enforced yet: it is ignored");
     }
   }
-  if (boolOf(c.process, "terminal", false)) {
-    c.d.warn("/process/terminal", "process.terminal.console", "no /dev/console and no controlling terminal yet: the terminal is only the stdio");
+  if (boolOf(c.process, "terminal", false) && c.f.consoleFd < 0) {
+    c.d.warn("/process/terminal", "process.terminal.console", "no console socket: the process gets the runtime's stdio, not a terminal");
   }
+}
+
+/** A terminal was asked for and the runtime passes the console socket. */
+function hasConsole(c: PlanCtx): bool {
+  return boolOf(c.process, "terminal", false) && c.f.consoleFd >= 0;
+}
+
+/** The pty (runc's setupConsole and Setctty): sized from consoleSize, owned by the process's user. */
+function consoleOp(c: PlanCtx, mount: bool): void {
+  const size = objOf(c.process, "consoleSize");
+  const uid = intOf(objOf(c.process, "user"), "uid", 0);
+  c.prog.add(OP_CONSOLE, "/process/terminal", mount ? "console (pty, /dev/console, controlling terminal)" : "console (pty, controlling terminal)")
+    .i(c.f.consoleFd).i(intOf(size, "height", 0)).i(intOf(size, "width", 0)).i(mount ? CONSOLE_MOUNT : 0).i(uid);
+}
+
+/**
+ * The container's init with a console, right after the pivot (as runc: the user's mounts are
+ * all there, and /dev is not read-only yet, so /dev/console can be made): a new session, then
+ * the pty as its controlling terminal.
+ */
+export function planConsole(c: PlanCtx): void {
+  if (c.f.execPid > 0 || !hasConsole(c)) return;
+  c.prog.add(OP_SETSID, "", "new session");
+  consoleOp(c, true);
 }
 
 function sysctlPath(name: string): string {
@@ -104,8 +129,14 @@ export function planProcess(c: PlanCtx): void {
 
   const exec = c.f.execPid > 0;
   // A new session: the container does not share the runtime's (runc's init does the same).
-  // An exec'd process stays in the caller's session unless it gets a terminal.
-  if (!exec || boolOf(p, "terminal", false)) prog.add(OP_SETSID, "", "new session");
+  // An exec'd process stays in the caller's session unless it gets a terminal. With a console,
+  // the init's session came with it (planConsole); an exec'd process gets its pty here.
+  if (exec) {
+    if (boolOf(p, "terminal", false)) prog.add(OP_SETSID, "", "new session");
+    if (hasConsole(c)) consoleOp(c, false);
+  } else if (!hasConsole(c)) {
+    prog.add(OP_SETSID, "", "new session");
+  }
 
   if (!exec) planContainerWide(c);
   planUserProcess(c);
@@ -152,9 +183,20 @@ function planUserProcess(c: PlanCtx): void {
   const nnp = boolOf(p, "noNewPrivileges", false);
   if (nnp) prog.add(OP_PRCTL, "/process/noNewPrivileges", "no_new_privs").i(PR_SET_NO_NEW_PRIVS).i(1).i(0);
 
-  // Seccomp goes here when noNewPrivileges is false (installing a filter then needs
-  // CAP_SYS_ADMIN, so it must precede the user switch), or right before wait_fifo when it is
-  // true (as late as possible). The filter compiler will emit OP_SECCOMP at those two points.
+  // Seccomp, as runc orders it: without no_new_privs installing a filter needs CAP_SYS_ADMIN,
+  // so it goes before the user switch; with no_new_privs as late as possible, right before
+  // the wait for start (the init's last syscalls — the READY message, the fifo, execve — must
+  // be allowed by the profile, as Docker's and podman's are).
+  const sc = objOf(c.linux, "seccomp");
+  let bpf: ArrayBuffer | null = null;
+  if (sc !== null) {
+    if (member(sc, "listenerPath", Kind.String) !== null) {
+      c.d.error("/linux/seccomp/listenerPath", "linux.seccomp.listenerPath.unsupported", "SCMP_ACT_NOTIFY listeners are not supported yet");
+    } else {
+      bpf = compileSeccomp(sc, c.f.arch, "/linux/seccomp", c.d);
+    }
+  }
+  if (bpf !== null && !nnp) prog.add(OP_SECCOMP, "/linux/seccomp", "seccomp filter").i(seccompFlags(sc!)).b(bpf);
 
   // Like runc, chdir before the user switch: the runtime's root can reach more directories.
   const cwd = strOf(p, "cwd", "/");
@@ -207,6 +249,8 @@ function planUserProcess(c: PlanCtx): void {
 
   const um = member(user, "umask", Kind.Number);
   prog.add(OP_UMASK, um !== null ? "/process/user/umask" : "", "umask").i(um !== null ? intOf(user, "umask", 0o22) : 0o22);
+
+  if (bpf !== null && nnp) prog.add(OP_SECCOMP, "/linux/seccomp", "seccomp filter").i(seccompFlags(sc!)).b(bpf);
 
   if (c.f.fifo.length > 0) prog.add(OP_WAIT_FIFO, "", "exec fifo (" + c.f.fifo + ")");
 

@@ -176,12 +176,17 @@ test("golden: runtime-spec schema/test/config/good/spec-example.json", () => {
     ["capset", "/process/capabilities", { ints: [(1 << CAP.AUDIT_WRITE) | (1 << CAP.KILL), 0, caps3, 0, caps3, 0] }],
     ["cap_ambient", "/process/capabilities/ambient", { ints: [1 << CAP.NET_BIND_SERVICE, 0, 40] }],
     ["umask", "", { ints: [0o22] }],
+    // noNewPrivileges is set: the filter goes in as late as possible, before the wait for start.
+    ["seccomp", "/linux/seccomp"],
     ["wait_fifo", ""],
     ["exec", "/process/args", { ints: [1, 2, 1, 0], strs: ["sh", "sh", PATH, "TERM=xterm"] }],
   ]);
-  // No seccomp op yet, and a warning saying so.
-  assert.is(byOp(j.ops, "seccomp").length, 0);
-  assert.ok(j.diagnostics.some((d) => d.code === "linux.seccomp.unsupported" && d.pointer === "/linux/seccomp" && d.severity === "warning"));
+  // The op carries the program the seccomp export compiles from the same profile.
+  const sec = byOp(j.ops, "seccomp");
+  assert.is(sec.length, 1);
+  const compiled = call("seccomp", JSON.stringify({ seccomp: cfg.linux.seccomp, arch: "x86_64" })).json;
+  assert.equal(sec[0].strs, [`<${compiled.instructions * 8} bytes>`]);
+  assert.not.ok(j.diagnostics.some((d) => d.code === "linux.seccomp.unsupported"));
   assert.ok(j.diagnostics.every((d) => d.severity === "warning"));
 });
 
