@@ -163,20 +163,24 @@ export class Parser {
   error: ParseError | null = null;
   constructor(public base: usize, public len: i32) {}
 
-  private peek(): i32 { return this.pos < this.len ? <i32>load<u8>(this.base + <usize>this.pos) : -1; }
-  private at(i: i32): i32 { return i < this.len ? <i32>load<u8>(this.base + <usize>i) : -1; }
+  @inline private peek(): i32 { return this.pos < this.len ? <i32>load<u8>(this.base + <usize>this.pos) : -1; }
+  @inline private at(i: i32): i32 { return i < this.len ? <i32>load<u8>(this.base + <usize>i) : -1; }
 
   private fail(offset: i32, msg: string): JValue | null {
     if (this.error === null) this.error = new ParseError(offset, msg);
     return null;
   }
 
-  private ws(): void {
-    while (this.pos < this.len) {
-      const c = this.peek();
-      if (c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d) this.pos++;
+  @inline private ws(): void {
+    let p = this.pos;
+    const end = this.len;
+    const base = this.base;
+    while (p < end) {
+      const c = <i32>load<u8>(base + <usize>p);
+      if (c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d) p++;
       else break;
     }
+    this.pos = p;
   }
 
   parseDocument(): JValue | null {
