@@ -55,7 +55,8 @@ export const OP_SETSID = 30;
 export const OP_SECCOMP = 31;
 export const OP_EXEC = 32;
 export const OP_REMOUNT_ROOT = 33;
-export const OP_COUNT = 34;
+export const OP_CONSOLE = 34;
+export const OP_COUNT = 35;
 
 export const OPS: OpDef[] = [
   new OpDef(OP_NOP, "nop", "", "", "does nothing"),
@@ -93,6 +94,8 @@ export const OPS: OpDef[] = [
   new OpDef(OP_SECCOMP, "seccomp", "flags", "program", "seccomp(SECCOMP_SET_MODE_FILTER) with the program's bytes"),
   new OpDef(OP_EXEC, "exec", "argc,envc,search,keep_fds", "*", "marks every fd above 2+keep_fds close-on-exec, then execve(strs[0], strs[1..argc], strs[argc+1..]); with search, looks strs[0] up in the env PATH"),
   new OpDef(OP_REMOUNT_ROOT, "remount_root", "flags", "", "remounts / with flags (read-only rootfs), keeping its other flags"),
+  new OpDef(OP_CONSOLE, "console", "sock_fd,rows,cols,flags,uid", "",
+    "opens a pty (/dev/ptmx, else /dev/pts/ptmx), unlocks it, sizes it (rows and cols both nonzero), chowns the peer to uid (-1: no), binds it over /dev/console (CONSOLE_MOUNT), sends the master over sock_fd as runc does (data \"/dev/ptmx\", SCM_RIGHTS) and closes sock_fd, then dups the peer onto 0, 1, 2 and makes it the controlling terminal"),
 ];
 
 // OP_MOUNT cflags: how the interpreter treats source and target.
@@ -103,6 +106,9 @@ export const MNT_SOURCE_IN_ROOT: i64 = 8; // source is in-root too (resolved lik
 
 // OP_WRITE_FILE flags
 export const WF_IGNORE_ENOENT: i64 = 1;
+
+// OP_CONSOLE flags
+export const CONSOLE_MOUNT: i64 = 1; // bind the pty over /dev/console (the container's init, not exec)
 
 // Sync protocol: 16-byte messages {u32 type, u32 a, i32 b, u32 c} on the sync socket.
 export const MSG_SYNC = 1; // init → runtime: a = tag; the runtime answers MSG_ACK
@@ -127,6 +133,7 @@ export const CONSTS: ConstDef[] = [
   new ConstDef("MNT_MKFILE_IF_FILE", MNT_MKFILE_IF_FILE),
   new ConstDef("MNT_SOURCE_IN_ROOT", MNT_SOURCE_IN_ROOT),
   new ConstDef("WF_IGNORE_ENOENT", WF_IGNORE_ENOENT),
+  new ConstDef("CONSOLE_MOUNT", CONSOLE_MOUNT),
   new ConstDef("MSG_SYNC", MSG_SYNC),
   new ConstDef("MSG_ERROR", MSG_ERROR),
   new ConstDef("MSG_PID", MSG_PID),

@@ -42,6 +42,9 @@ export interface CreateOptions {
   stdio?: Stdio;
   /** Run the process at once, without waiting on exec.fifo (for foreground run). */
   noFifo?: boolean;
+  /** With process.terminal: a connected unix socket the init sends the pty's master on
+   * (host/console.ts). It reaches the init above the preserved descriptors. */
+  consoleSocket?: number;
 }
 
 interface Hooks {
@@ -73,6 +76,7 @@ export class Factory {
       lastCap: hostLastCap(),
       noPivot: !!opts.noPivot,
       preserveFds: opts.preserveFds ?? 0,
+      consoleFd: opts.consoleSocket !== undefined ? 3 + (opts.preserveFds ?? 0) : null,
       kcore: exists("/proc/kcore"),
       // A `cgroup` mount shows the container's own v1 hierarchies.
       cgroupMounts: Object.entries(cgPlan.plan.paths)
@@ -93,6 +97,7 @@ export class Factory {
         ociVersion: OCI_VERSION, id, status, pid, bundle, annotations: config.annotations ?? {},
       });
       const preserve = Array.from({ length: opts.preserveFds ?? 0 }, (_, i) => 3 + i);
+      if (opts.consoleSocket !== undefined) preserve.push(opts.consoleSocket);
       const r = await InitProcess.start(sys, plan, program, opts.stdio ?? { stdin: 0, stdout: 1, stderr: 2 }, preserve,
         async (tag, p) => {
           if (tag === syncTag("SYNC_CREATE_RUNTIME")) {
@@ -327,7 +332,7 @@ export class Container {
    * takes the process's user, capabilities, rlimits, no_new_privs, cwd and env. Returns the
    * spawned process (a child of this one) once it has exec'd.
    */
-  async spawnProcess(process: Record<string, unknown>, opts: { stdio?: Stdio; preserveFds?: number } = {}): Promise<InitProcess> {
+  async spawnProcess(process: Record<string, unknown>, opts: { stdio?: Stdio; preserveFds?: number; consoleSocket?: number } = {}): Promise<InitProcess> {
     return await this.locked(async (s) => {
       this.check("exec", this.status(s));
       const { plan, program } = makePlan({
@@ -337,11 +342,13 @@ export class Container {
         fifo: null,
         lastCap: hostLastCap(),
         preserveFds: opts.preserveFds ?? 0,
+        consoleFd: opts.consoleSocket !== undefined ? 3 + (opts.preserveFds ?? 0) : null,
         execPid: s.init_process_pid,
         process,
         hooks: false,
       }, JSON.stringify(s.config));
       const preserve = Array.from({ length: opts.preserveFds ?? 0 }, (_, i) => 3 + i);
+      if (opts.consoleSocket !== undefined) preserve.push(opts.consoleSocket);
       const cg = s.cgroup;
       const { init } = await InitProcess.start(this.sys, plan, program, opts.stdio ?? { stdin: 0, stdout: 1, stderr: 2 }, preserve,
         undefined, cg ? (pid) => placeProcess(cg, pid) : undefined);

@@ -113,6 +113,10 @@ static int validate(const u8 *buf, usize n) {
     case CAPSA_OP_CAP_AMBIENT:
       if (ints[2] < 0 || ints[2] > 63) return 0;
       break;
+    case CAPSA_OP_CONSOLE:
+      if (ints[0] < 3 || ints[0] > 0x100000 || ints[1] < 0 || ints[1] > 0xffff || ints[2] < 0 || ints[2] > 0xffff) return 0;
+      if ((ints[3] & ~(i64)CAPSA_CONSOLE_MOUNT) || ints[4] < -1 || ints[4] > 0xffffffffLL) return 0;
+      break;
     }
     off += size;
   }
@@ -687,6 +691,82 @@ static long op_wait_fifo(void) {
   return r < 0 && r != -EPIPE ? r : 0;
 }
 
+/* runc's utils.SendFile framing: one message whose data is the file's name and whose control
+ * carries the descriptor (SCM_RIGHTS). */
+static long send_fd(int sock, const char *name, int fd) {
+  union {
+    struct cmsghdr h;
+    u8 buf[CMSG_FD_SPACE];
+  } ctl;
+  memset(&ctl, 0, sizeof ctl);
+  ctl.h.cmsg_len = CMSG_FD_LEN;
+  ctl.h.cmsg_level = SOL_SOCKET;
+  ctl.h.cmsg_type = SCM_RIGHTS;
+  memcpy(ctl.buf + sizeof(struct cmsghdr), &fd, sizeof fd);
+  struct iovec iov = {(void *)name, c_strlen(name)};
+  struct msghdr m;
+  memset(&m, 0, sizeof m);
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = &ctl;
+  m.msg_controllen = sizeof ctl;
+  long r;
+  do r = S3(__NR_sendmsg, sock, &m, MSG_NOSIGNAL);
+  while (r == -EINTR);
+  return r < 0 ? r : 0;
+}
+
+/* The console (runc's setupConsole, then Setctty), in the container's mount namespace and
+ * root: a pty from the container's devpts; the master goes to the runtime over the console
+ * socket, the peer becomes stdio and the controlling terminal of this (new) session. */
+static long op_console(const i64 *v) {
+  int sock = (int)v[0];
+  long r, master, peer = -1;
+  master = x_openat(AT_FDCWD, "/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
+  if (master == -ENOENT) master = x_openat(AT_FDCWD, "/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
+  if (master < 0) return master;
+  int unlock = 0;
+  u32 n = 0;
+  if ((r = S3(__NR_ioctl, master, TIOCSPTLCK, &unlock)) < 0) goto out;
+  if ((r = S3(__NR_ioctl, master, TIOCGPTN, &n)) < 0) goto out;
+  char name[32] = "/dev/pts/";
+  c_utoa(name + 9, n);
+  /* TIOCGPTPEER (Linux 4.13) opens the peer of this very master, without a path lookup. */
+  peer = S3(__NR_ioctl, master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (peer == -EINVAL || peer == -ENOTTY) peer = x_openat(AT_FDCWD, name, O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
+  if (peer < 0) {
+    r = peer;
+    goto out;
+  }
+  if (v[1] && v[2]) {
+    struct winsize ws = {(u16)v[1], (u16)v[2], 0, 0};
+    if ((r = S3(__NR_ioctl, peer, TIOCSWINSZ, &ws)) < 0) goto out;
+  }
+  if (v[4] >= 0) {
+    /* The process's user owns its terminal; the gid stays the devpts mount's (runc's
+     * fixStdioPermissions). An owner this namespace cannot map is left alone. */
+    r = S3(__NR_fchown, peer, (u32)v[4], -1);
+    if (r < 0 && r != -EINVAL && r != -EPERM && r != -EROFS) goto out;
+  }
+  if (v[3] & CAPSA_CONSOLE_MOUNT) {
+    struct target t;
+    if ((r = mkfile_p(1, "/dev/console")) < 0) goto out;
+    if ((r = target_open(&t, 1, "/dev/console")) < 0) goto out;
+    r = x_mount(name, t.name, 0, MS_BIND, 0);
+    target_close(&t);
+    if (r < 0) goto out;
+  }
+  if ((r = send_fd(sock, "/dev/ptmx", (int)master)) < 0) goto out;
+  x_close(sock);
+  for (int i = 0; i < 3; i++)
+    if (peer != i && (r = x_dup3((int)peer, i, 0)) < 0) goto out;
+  r = S3(__NR_ioctl, 0, TIOCSCTTY, 0);
+out:
+  if (peer > 2) x_close((int)peer);
+  x_close((int)master);
+  return r < 0 ? r : 0;
+}
+
 static long op_seccomp(i64 flags, const char *prog, u32 len) {
   if (len == 0 || len % 8 || len / 8 > 4096) return -EINVAL;
   if ((u64)flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) return -EINVAL; /* the fd could not be handed over */
@@ -849,6 +929,8 @@ static long run_op(const struct opv *o) {
     return op_exec(o);
   case CAPSA_OP_REMOUNT_ROOT:
     return op_remount_root((unsigned long)v[0]);
+  case CAPSA_OP_CONSOLE:
+    return op_console(v);
   }
   return -EINVAL;
 }

@@ -307,3 +307,260 @@ EXPORT int capsa_flock(int fd, int op) {
 
 /* A close-on-exec pipe: fds[0] reads, fds[1] writes. */
 EXPORT int capsa_pipe(int *fds) { return (int)S2(__NR_pipe2, fds, O_CLOEXEC); }
+
+/* ---- console sockets and terminals ---------------------------------------------------------- */
+
+/* Fills a sockaddr_un for path. A path too long for sun_path is reached through its directory:
+ * /proc/self/fd/<dir>/<name>, with the directory opened O_PATH into *dirfd (to close after). */
+static long unix_addr(const char *path, struct sockaddr_un *a, long *dirfd) {
+  usize n = c_strlen(path);
+  *dirfd = -1;
+  memset(a, 0, sizeof *a);
+  a->sun_family = AF_UNIX;
+  if (n == 0) return -ENOENT;
+  if (n < sizeof a->sun_path) {
+    memcpy(a->sun_path, path, n + 1);
+    return (long)(2 + n + 1);
+  }
+  const char *slash = 0;
+  for (const char *c = path; *c; c++)
+    if (*c == '/') slash = c;
+  if (!slash || slash == path || (usize)(slash - path) >= 4096) return -ENAMETOOLONG;
+  char dir[4096];
+  memcpy(dir, path, (usize)(slash - path));
+  dir[slash - path] = 0;
+  long fd = x_openat(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+  if (fd < 0) return fd;
+  char *p = a->sun_path;
+  c_fdpath(p, (int)fd);
+  p += c_strlen(p);
+  usize base = c_strlen(slash);
+  if ((usize)(p - a->sun_path) + base >= sizeof a->sun_path) {
+    x_close((int)fd);
+    return -ENAMETOOLONG;
+  }
+  memcpy(p, slash, base + 1);
+  *dirfd = fd;
+  return (long)(2 + (usize)(p - a->sun_path) + base + 1);
+}
+
+/* A close-on-exec SOCK_STREAM socket connected to the unix socket at path (a console socket). */
+EXPORT int capsa_connect_unix(const char *path) {
+  struct sockaddr_un a;
+  long dirfd, len = unix_addr(path, &a, &dirfd);
+  if (len < 0) return (int)len;
+  long fd = S3(__NR_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  long r = fd;
+  if (fd >= 0) {
+    do r = S3(__NR_connect, fd, &a, len);
+    while (r == -EINTR);
+    if (r == -EISCONN) r = 0;
+    if (r < 0) x_close((int)fd);
+    else r = fd;
+  }
+  if (dirfd >= 0) x_close((int)dirfd);
+  return (int)r;
+}
+
+/* A close-on-exec SOCK_STREAM socket bound to path and listening. */
+EXPORT int capsa_listen_unix(const char *path, int backlog) {
+  struct sockaddr_un a;
+  long dirfd, len = unix_addr(path, &a, &dirfd);
+  if (len < 0) return (int)len;
+  long fd = S3(__NR_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  long r = fd;
+  if (fd >= 0) {
+    r = S3(__NR_bind, fd, &a, len);
+    if (r == 0) r = S2(__NR_listen, fd, backlog);
+    if (r < 0) x_close((int)fd);
+    else r = fd;
+  }
+  if (dirfd >= 0) x_close((int)dirfd);
+  return (int)r;
+}
+
+EXPORT int capsa_accept(int fd) {
+  long r;
+  do r = S4(__NR_accept4, fd, 0, 0, SOCK_CLOEXEC);
+  while (r == -EINTR);
+  return (int)r;
+}
+
+/* Receives one descriptor sent as runc's utils.SendFile does: the data (at most cap - 1 bytes,
+ * NUL-terminated into name, its length in *namelen) is the file's name, the control message one
+ * SCM_RIGHTS descriptor, received close-on-exec. Returns the descriptor; -EPIPE at end of file,
+ * -ENOMSG for a message without exactly one descriptor (any received are closed), -EMSGSIZE
+ * when the name or the control data did not fit. */
+EXPORT int capsa_recv_fd(int sock, char *name, int cap, int *namelen) {
+  if (cap < 1) return -EINVAL;
+  union {
+    struct cmsghdr h;
+    u8 buf[256];
+  } ctl;
+  struct iovec iov = {name, (usize)cap - 1};
+  struct msghdr m;
+  memset(&m, 0, sizeof m);
+  memset(&ctl, 0, sizeof ctl);
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = &ctl;
+  m.msg_controllen = sizeof ctl;
+  long n;
+  do n = S3(__NR_recvmsg, sock, &m, MSG_CMSG_CLOEXEC);
+  while (n == -EINTR);
+  if (n < 0) return (int)n;
+  name[n] = 0;
+  if (namelen) *namelen = (int)n;
+  int fd = -1, extra = 0;
+  usize off = 0;
+  while (off + sizeof(struct cmsghdr) <= m.msg_controllen) {
+    struct cmsghdr *h = (struct cmsghdr *)(ctl.buf + off);
+    if (h->cmsg_len < sizeof(struct cmsghdr) || off + h->cmsg_len > m.msg_controllen) break;
+    if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) {
+      usize k = (h->cmsg_len - sizeof(struct cmsghdr)) / sizeof(int);
+      for (usize i = 0; i < k; i++) {
+        int f;
+        memcpy(&f, ctl.buf + off + sizeof(struct cmsghdr) + i * sizeof(int), sizeof f);
+        if (fd < 0) fd = f;
+        else {
+          x_close(f);
+          extra = 1;
+        }
+      }
+    }
+    off += (h->cmsg_len + 7) & ~(usize)7;
+  }
+  if (m.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) {
+    if (fd >= 0) x_close(fd);
+    return -EMSGSIZE;
+  }
+  if (fd < 0 || extra) {
+    if (fd >= 0) x_close(fd);
+    return n == 0 ? -EPIPE : -ENOMSG;
+  }
+  return fd;
+}
+
+/* Puts the terminal at fd in raw mode (cfmakeraw), saving its settings into saved (36 bytes,
+ * for capsa_tty_set). -ENOTTY when fd is no terminal. */
+EXPORT int capsa_tty_raw(int fd, void *saved) {
+  struct ktermios t;
+  long r = S3(__NR_ioctl, fd, TCGETS, &t);
+  if (r < 0) return (int)r;
+  memcpy(saved, &t, sizeof t);
+  t.c_iflag &= ~(u32)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+  t.c_oflag &= ~(u32)OPOST;
+  t.c_lflag &= ~(u32)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+  t.c_cflag &= ~(u32)(CSIZE | PARENB);
+  t.c_cflag |= CS8;
+  t.c_cc[VMIN] = 1;
+  t.c_cc[VTIME] = 0;
+  do r = S3(__NR_ioctl, fd, TCSETS, &t);
+  while (r == -EINTR);
+  return (int)r;
+}
+
+/* Restores settings saved by capsa_tty_raw. */
+EXPORT int capsa_tty_set(int fd, const void *saved) {
+  long r;
+  do r = S3(__NR_ioctl, fd, TCSETS, saved);
+  while (r == -EINTR);
+  return (int)r;
+}
+
+/* The window size of the terminal at fd: size[0] rows, size[1] columns. */
+EXPORT int capsa_get_winsize(int fd, u16 *size) {
+  struct winsize ws;
+  long r = S3(__NR_ioctl, fd, TIOCGWINSZ, &ws);
+  if (r < 0) return (int)r;
+  size[0] = ws.ws_row;
+  size[1] = ws.ws_col;
+  return 0;
+}
+
+EXPORT int capsa_set_winsize(int fd, int rows, int cols) {
+  struct winsize ws = {(u16)rows, (u16)cols, 0, 0};
+  return (int)S3(__NR_ioctl, fd, TIOCSWINSZ, &ws);
+}
+
+/* Writes all of buf to fd, waiting for POLLOUT when it is non-blocking. */
+static long write_all(int fd, const u8 *buf, usize len) {
+  while (len) {
+    long w = x_write(fd, buf, len);
+    if (w == -EINTR) continue;
+    if (w == -EAGAIN) {
+      struct pollfd p = {fd, POLLOUT, 0};
+      long r = S5(__NR_ppoll, &p, 1, 0, 0, 8);
+      if (r < 0 && r != -EINTR) return r;
+      continue;
+    }
+    if (w < 0) return w;
+    buf += w;
+    len -= (usize)w;
+  }
+  return 0;
+}
+
+/* Copies until stop (nonblocking reads of pty, until nothing is left): what is still buffered
+ * after the process has gone. */
+static void drain(int pty, int out, int *out_ok, u8 *buf, usize cap) {
+  for (;;) {
+    long n = x_read(pty, buf, cap);
+    if (n == -EINTR) continue;
+    if (n <= 0) return;
+    if (*out_ok && write_all(out, buf, (usize)n) < 0) *out_ok = 0;
+  }
+}
+
+/* The terminal proxy of a foreground process: copies in -> pty and pty -> out until the pty
+ * reports end of file or EIO (every peer closed) or stop becomes readable (then whatever the
+ * pty still holds is copied first). The pty is made non-blocking, so a process that does not
+ * read its input never blocks its output; in is only read when poll says it can be, and end
+ * of file on it ends the copying of input only. Output that cannot be written is dropped, so
+ * the process never blocks on a terminal nobody reads. Runs on a worker thread. */
+EXPORT int capsa_pump(int in, int pty, int out, int stop) {
+  u8 ibuf[4096], obuf[16384];
+  usize ilen = 0, ioff = 0;
+  int in_ok = in >= 0, out_ok = out >= 0;
+  long fl = x_fcntl(pty, F_GETFL, 0);
+  if (fl < 0) return (int)fl;
+  if (!(fl & O_NONBLOCK) && (fl = x_fcntl(pty, F_SETFL, fl | O_NONBLOCK)) < 0) return (int)fl;
+  for (;;) {
+    struct pollfd p[3] = {
+      {in_ok && !ilen ? in : -1, POLLIN, 0},
+      {pty, (short)(POLLIN | (ilen ? POLLOUT : 0)), 0},
+      {stop, POLLIN, 0},
+    };
+    long r = S5(__NR_ppoll, p, 3, 0, 0, 8);
+    if (r == -EINTR) continue;
+    if (r < 0) return (int)r;
+    if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+      long n = x_read(pty, obuf, sizeof obuf);
+      if (n == 0 || (n < 0 && n != -EAGAIN && n != -EINTR)) return 0;
+      if (n > 0 && out_ok && write_all(out, obuf, (usize)n) < 0) out_ok = 0;
+    }
+    if (p[1].revents & POLLNVAL) return -EBADF;
+    if (p[0].revents) {
+      long n = x_read(in, ibuf, sizeof ibuf);
+      if (n > 0) {
+        ilen = (usize)n;
+        ioff = 0;
+      } else if (n != -EINTR && n != -EAGAIN) {
+        in_ok = 0;
+      }
+    }
+    if (ilen) {
+      long w = x_write(pty, ibuf + ioff, ilen);
+      if (w > 0) {
+        ioff += (usize)w;
+        ilen -= (usize)w;
+      } else if (w != -EAGAIN && w != -EINTR) {
+        ilen = 0; /* the pty refuses input: drop it */
+      }
+    }
+    if (p[2].revents) {
+      drain(pty, out, &out_ok, obuf, sizeof obuf);
+      return 0;
+    }
+  }
+}

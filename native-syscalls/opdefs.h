@@ -43,6 +43,7 @@ static const struct opdef OPDEFS[CAPSA_OP_COUNT] = {
   [CAPSA_OP_SECCOMP] = {1, 1},
   [CAPSA_OP_EXEC] = {4, -1},
   [CAPSA_OP_REMOUNT_ROOT] = {1, 0},
+  [CAPSA_OP_CONSOLE] = {5, 0},
 };
 
 #endif

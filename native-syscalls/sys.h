@@ -100,8 +100,12 @@ static inline long sys6(long n, long a, long b, long c, long d, long e, long f) 
 #define ELOOP 40
 #define EPROTO 71
 #define EOVERFLOW 75
+#define ENOTTY 25
+#define EROFS 30
+#define ENOMSG 42
 #define ENOTSOCK 88
 #define EMSGSIZE 90
+#define EISCONN 106
 
 /* ---- files ---------------------------------------------------------------------------------- */
 #define AT_FDCWD (-100)
@@ -130,6 +134,8 @@ static inline long sys6(long n, long a, long b, long c, long d, long e, long f) 
 #define F_DUPFD 0
 #define F_GETFD 1
 #define F_SETFD 2
+#define F_GETFL 3
+#define F_SETFL 4
 #define F_DUPFD_CLOEXEC 1030
 #define F_ADD_SEALS 1033
 #define FD_CLOEXEC 1
@@ -297,15 +303,93 @@ struct sock_fprog {
 
 /* ---- sockets -------------------------------------------------------------------------------- */
 #define AF_UNIX 1
+#define SOCK_STREAM 1
 #define SOCK_SEQPACKET 5
 #define SOCK_CLOEXEC O_CLOEXEC
+#define MSG_CTRUNC 0x8
 #define MSG_TRUNC 0x20
 #define MSG_NOSIGNAL 0x4000
+#define MSG_CMSG_CLOEXEC 0x40000000
+#define SOL_SOCKET 1
+#define SCM_RIGHTS 1
+
+struct iovec {
+  void *iov_base;
+  usize iov_len;
+};
+struct msghdr {
+  void *msg_name;
+  int msg_namelen;
+  struct iovec *msg_iov;
+  usize msg_iovlen;
+  void *msg_control;
+  usize msg_controllen;
+  int msg_flags;
+};
+struct cmsghdr {
+  usize cmsg_len;
+  int cmsg_level;
+  int cmsg_type;
+};
+/* One descriptor's control message, as CMSG_LEN(4) and CMSG_SPACE(4) compute on 64-bit. */
+#define CMSG_FD_LEN (sizeof(struct cmsghdr) + sizeof(int))
+#define CMSG_FD_SPACE (sizeof(struct cmsghdr) + 8)
+
+struct sockaddr_un {
+  u16 sun_family;
+  char sun_path[108];
+};
+
+/* ---- terminals (asm-generic ioctls: the same on x86_64 and aarch64) -------------------------- */
+#define TCGETS 0x5401
+#define TCSETS 0x5402
+#define TIOCSCTTY 0x540E
+#define TIOCGWINSZ 0x5413
+#define TIOCSWINSZ 0x5414
+#define TIOCGPTN 0x80045430u
+#define TIOCSPTLCK 0x40045431u
+#define TIOCGPTPEER 0x5441
+
+struct winsize {
+  u16 ws_row, ws_col, ws_xpixel, ws_ypixel;
+};
+
+/* struct termios as the TCGETS/TCSETS ioctls use it (the kernel's, not glibc's). */
+#define KNCCS 19
+struct ktermios {
+  u32 c_iflag, c_oflag, c_cflag, c_lflag;
+  u8 c_line;
+  u8 c_cc[KNCCS];
+};
+#define IGNBRK 0000001
+#define BRKINT 0000002
+#define PARMRK 0000010
+#define ISTRIP 0000040
+#define INLCR 0000100
+#define IGNCR 0000200
+#define ICRNL 0000400
+#define IXON 0002000
+#define OPOST 0000001
+#define CSIZE 0000060
+#define CS8 0000060
+#define PARENB 0000400
+#define ISIG 0000001
+#define ICANON 0000002
+#define ECHO 0000010
+#define ECHONL 0000100
+#define IEXTEN 0100000
+#define VTIME 5
+#define VMIN 6
 
 struct pollfd {
   int fd;
   short events, revents;
 };
+#define POLLIN 0x1
+#define POLLOUT 0x4
+#define POLLERR 0x8
+#define POLLHUP 0x10
+#define POLLNVAL 0x20
 struct timespec64 {
   long tv_sec, tv_nsec;
 };

@@ -7,7 +7,7 @@ import { Facts, readFacts, factsError } from "./facts";
 import { PlanCtx, objOf, arrOf, boolOf, strOf, stringsOf } from "./context";
 import { planNamespaces, planExecNamespaces, userMaps, UserMaps } from "./namespaces";
 import { planRootfs, planFinalizeRootfs } from "./rootfs";
-import { planProcess, userJSON } from "./process";
+import { planProcess, planConsole, userJSON } from "./process";
 
 export class PlanOutcome {
   constructor(public status: i32, public json: string, public blob: ArrayBuffer | null) {}
@@ -87,6 +87,7 @@ export function buildPlan(factsValue: JValue, config: JValue): PlanOutcome {
     planNamespaces(c);
     maps = userMaps(c);
     planRootfs(c);
+    planConsole(c);
     planFinalizeRootfs(c);
   }
   planProcess(c);

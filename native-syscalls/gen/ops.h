@@ -9,6 +9,7 @@
 #define CAPSA_MNT_MKFILE_IF_FILE 4
 #define CAPSA_MNT_SOURCE_IN_ROOT 8
 #define CAPSA_WF_IGNORE_ENOENT 1
+#define CAPSA_CONSOLE_MOUNT 1
 #define CAPSA_MSG_SYNC 1
 #define CAPSA_MSG_ERROR 2
 #define CAPSA_MSG_PID 3
@@ -86,6 +87,8 @@
 #define CAPSA_OP_EXEC 32
 /* remount_root(flags): remounts / with flags (read-only rootfs), keeping its other flags */
 #define CAPSA_OP_REMOUNT_ROOT 33
-#define CAPSA_OP_COUNT 34
+/* console(sock_fd,rows,cols,flags,uid): opens a pty (/dev/ptmx, else /dev/pts/ptmx), unlocks it, sizes it (rows and cols both nonzero), chowns the peer to uid (-1: no), binds it over /dev/console (CONSOLE_MOUNT), sends the master over sock_fd as runc does (data "/dev/ptmx", SCM_RIGHTS) and closes sock_fd, then dups the peer onto 0, 1, 2 and makes it the controlling terminal */
+#define CAPSA_OP_CONSOLE 34
+#define CAPSA_OP_COUNT 35
 
 #endif
