@@ -141,6 +141,22 @@ function foreignPids() {
   return out;
 }
 const baseline = foreignPids();
+/** The mark in every container id this test process makes (see uniqueId). */
+const tag = `${process.pid}-`;
+/** A process descended from this test process (a capsa-init outside any capsa cgroup). */
+function ownedByUs(pid) {
+  let p = String(pid);
+  for (let i = 0; i < 64 && p !== "0" && p !== "1"; i++) {
+    if (p === String(process.pid)) return true;
+    try {
+      const st = readFileSync(`/proc/${p}/stat`, "utf8");
+      p = st.slice(st.lastIndexOf(")") + 2).split(" ")[1];
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
 
 /** What a test may leave behind: mounts, state dirs, processes running capsa-init, cgroups. */
 export function leaks() {
@@ -156,24 +172,51 @@ export function leaks() {
     if (!/^\d+$/.test(p)) continue;
     try {
       const exe = readFileSync(`/proc/${p}/cmdline`, "utf8");
-      if (exe.startsWith("capsa-init\0")) out.push(`process: ${p} ${exe.replace(/\0/g, " ")}`);
+      if (exe.startsWith("capsa-init\0") && (readFileSync(`/proc/${p}/cgroup`, "utf8").includes(tag) || ownedByUs(p))) {
+        out.push(`process: ${p} ${exe.replace(/\0/g, " ")}`);
+      }
     } catch { /* gone */ }
   }
+  // Only what this test process made counts (its container ids carry its pid), so suites run
+  // side by side, or other software's containers, are not mistaken for leaks.
   for (const h of readdirSync("/sys/fs/cgroup")) {
     const d = join("/sys/fs/cgroup", h, "capsa");
-    if (existsSync(d)) out.push("cgroup: " + d + " [" + readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).join(" ") + "]");
+    if (!existsSync(d)) continue;
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory() && e.name.includes(tag)) out.push("cgroup: " + join(d, e.name));
+    }
   }
   for (const [p, cmd] of foreignPids()) {
-    if (!baseline.has(p)) out.push(`process in another namespace: ${p} ${cmd}`);
+    if (baseline.has(p)) continue;
+    let cg = "";
+    try { cg = readFileSync(`/proc/${p}/cgroup`, "utf8"); } catch { continue; }
+    if (cg.includes(tag) || !/\/capsa\//.test(cg) && cmd.startsWith("capsa-init") && ownedByUs(p)) out.push(`process in another namespace: ${p} ${cmd}`);
   }
   const st = statSync("/dev/null");
   if (st.uid !== 0 || st.gid !== 0 || (st.mode & 0o777) !== 0o666) {
     out.push(`/dev/null is ${st.uid}:${st.gid} mode ${(st.mode & 0o777).toString(8)}`);
   }
+  // uvu reports nothing when an after-each hook fails: say it here.
+  if (out.length) console.error("LEAKED after a test:\n  " + out.join("\n  "));
   return out;
 }
 
 export function mkdirp(p) {
   mkdirSync(p, { recursive: true });
   return p;
+}
+
+/**
+ * Registers the after-each check every runtime suite uses: force-delete the containers the
+ * test recorded in `created`, remove its bundles, and assert that nothing leaked.
+ */
+export function checkEachTest(test, assert, created = new Set()) {
+  test.after.each(() => {
+    for (const id of created) capsa(["delete", "--force", id]);
+    created.clear();
+    cleanupBundles();
+    const l = leaks();
+    assert.equal(l, [], "nothing leaks: " + l.join("; "));
+  });
+  return created;
 }

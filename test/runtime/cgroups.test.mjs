@@ -4,16 +4,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync, existsSync, mkdirSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { capsa, capsaAsync, bundle, runSh, uniqueId, cleanupBundles, leaks } from "../lib/capsa.mjs";
+import { capsa, capsaAsync, bundle, runSh, uniqueId, cleanupBundles, leaks, checkEachTest } from "../lib/capsa.mjs";
 
-const created = new Set();
-test.after.each(() => {
-  for (const id of created) capsa(["delete", "--force", id]);
-  created.clear();
-  cleanupBundles();
-  const l = leaks();
-  assert.equal(l, [], "nothing leaks: " + l.join("; "));
-});
+const created = checkEachTest(test, assert);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function ok(r, what) {

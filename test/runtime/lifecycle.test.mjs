@@ -6,16 +6,9 @@ import { readFileSync, writeFileSync, existsSync, mkdtempSync, rmSync, chmodSync
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { execFileSync } from "node:child_process";
-import { capsa, capsaAsync, bundle, uniqueId, cleanupBundles, leaks, stateRoot } from "../lib/capsa.mjs";
+import { capsa, capsaAsync, bundle, uniqueId, cleanupBundles, leaks, checkEachTest, stateRoot } from "../lib/capsa.mjs";
 
-const created = new Set();
-test.after.each(() => {
-  for (const id of created) capsa(["delete", "--force", id]);
-  created.clear();
-  cleanupBundles();
-  const l = leaks();
-  assert.equal(l, [], "nothing leaks: " + l.join("; "));
-});
+const created = checkEachTest(test, assert);
 
 function ok(r, what) {
   assert.is(r.status, 0, `${what}: exit ${r.status}, stderr: ${r.stderr}`);

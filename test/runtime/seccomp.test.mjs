@@ -3,7 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { capsa, bundle, runSh, cleanupBundles, leaks } from "../lib/capsa.mjs";
+import { capsa, bundle, runSh, cleanupBundles, leaks, uniqueId } from "../lib/capsa.mjs";
 
 test.after.each(() => {
   cleanupBundles();
@@ -85,7 +85,7 @@ test("the filter also applies to processes exec'd into the container", () => {
     withTmp(c);
     c.linux.seccomp = allowAll([{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 1 }]);
   });
-  const id = `sx${process.pid}`;
+  const id = uniqueId("sx");
   assert.is(capsa(["run", "-d", "--bundle", dir, id]).status, 0);
   try {
     const r = capsa(["exec", id, "sh", "-c", "mkdir /tmp/y 2>&1; echo rc=$?"]);
@@ -110,7 +110,7 @@ test("invalid profiles are diagnostics from validate, with pointers", () => {
   assert.match(r.stdout, /config\.json:\/linux\/seccomp\/architectures\/0: error: /);
   assert.match(r.stdout, /config\.json:\/linux\/seccomp\/syscalls\/0\/args\/0\/index: error: /);
   assert.match(r.stdout, /config\.json:\/linux\/seccomp\/syscalls\/0\/args\/0\/op: error: /);
-  const run = capsa(["run", "--bundle", dir, `sv${process.pid}`]);
+  const run = capsa(["run", "--bundle", dir, uniqueId("sv")]);
   assert.is(run.status, 1);
   assert.match(run.stderr, /\/linux\/seccomp\/defaultAction/);
 });
