@@ -5,6 +5,7 @@ import { loadCore } from "./core.ts";
 import { readText, exists, mkdir, writeExisting, isNotFound, isAlreadyExists, readDir } from "./rt.ts";
 import { CapsaError, type Diagnostic } from "./errors.ts";
 import { isDeno } from "./rt.ts";
+import { type Sys, O_RDONLY, O_DIRECTORY } from "./sys.ts";
 
 // deno-lint-ignore no-explicit-any
 declare const Deno: any;
@@ -17,6 +18,20 @@ export interface Layout {
 }
 
 export interface Write { file: string; value: string; pointer?: string; tolerate?: string[]; ifCreated?: boolean }
+
+/** Loads the core's cgroup v2 device program and attaches it to the container's v2 cgroup. */
+export function attachDeviceProgram(plan: CgroupPlan, bpf: Uint8Array, sys?: Sys): void {
+  const b = plan.bpf as { cgroup?: string; license?: string };
+  const dir = b.cgroup ?? plan.paths["unified"];
+  if (!sys) throw new CapsaError("attaching a cgroup v2 device program needs the native library", "cgroup.bpf");
+  if (!dir) throw new CapsaError("the device program has no cgroup v2 directory to attach to", "cgroup.bpf");
+  const fd = sys.open(dir, O_RDONLY | O_DIRECTORY);
+  try {
+    sys.bpfDeviceAttach(bpf, b.license ?? "Apache-2.0", fd);
+  } finally {
+    sys.close(fd);
+  }
+}
 
 export interface CgroupPlan {
   valid: boolean;
@@ -137,10 +152,7 @@ function write(w: Write): void {
 }
 
 /** Creates the cgroup and writes its resources; returns what to record (and later remove). */
-export function applyCgroups(plan: CgroupPlan, bpf: Uint8Array): CgroupState {
-  if (plan.bpf && bpf.length > 0) {
-    throw new CapsaError("cgroup v2 device programs are not attached yet: this host's devices controller is on cgroup v2", "cgroup.bpf");
-  }
+export function applyCgroups(plan: CgroupPlan, bpf: Uint8Array, sys?: Sys): CgroupState {
   const created: string[] = [];
   const st: CgroupState = { paths: plan.paths, created, statFiles: plan.statFiles ?? {} };
   try {
@@ -167,6 +179,7 @@ export function applyCgroups(plan: CgroupPlan, bpf: Uint8Array): CgroupState {
       if (w.ifCreated && !created.includes(w.file.slice(0, w.file.lastIndexOf("/")))) continue;
       write(w);
     }
+    if (plan.bpf && bpf.length > 0) attachDeviceProgram(plan, bpf, sys);
     return st;
   } catch (e) {
     removeCgroups(st);

@@ -90,7 +90,7 @@ export class Factory {
     let init: InitProcess | null = null;
     let cg: CgroupState | null = null;
     try {
-      cg = applyCgroups(cgPlan.plan, cgPlan.bpf);
+      cg = applyCgroups(cgPlan.plan, cgPlan.bpf, sys);
       if (fifo) sys.mkfifo(fifo, 0o622);
       const hooks = (config.hooks ?? {}) as Hooks;
       const state = (pid: number, status: string): string => JSON.stringify({

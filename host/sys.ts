@@ -101,6 +101,11 @@ export interface Sys {
   flockAsync(fd: number, op: number): Promise<void>;
   /** A close-on-exec pipe: [read end, write end]. */
   pipe(): [number, number];
+  /**
+   * Loads a cgroup v2 device program (8-byte instructions) and attaches it to the cgroup
+   * directory open as `cgroupFd` (BPF_F_ALLOW_MULTI). Throws with the verifier's log.
+   */
+  bpfDeviceAttach(program: Uint8Array, license: string, cgroupFd: number): void;
   /** A close-on-exec SOCK_STREAM socket connected to the unix socket at path (a console socket). */
   connectUnix(path: string): number;
   /** A close-on-exec SOCK_STREAM socket bound to path and listening. */

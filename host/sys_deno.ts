@@ -34,6 +34,7 @@ const SYMBOLS = {
   capsa_flock: { parameters: ["i32", "i32"], result: "i32" },
   capsa_flock_async: { name: "capsa_flock", parameters: ["i32", "i32"], result: "i32", nonblocking: true },
   capsa_pipe: { parameters: ["buffer"], result: "i32" },
+  capsa_bpf_device_attach: { parameters: ["buffer", "i32", "buffer", "i32", "buffer", "i32"], result: "i32" },
   capsa_connect_unix: { parameters: ["buffer"], result: "i32" },
   capsa_listen_unix: { parameters: ["buffer", "i32"], result: "i32" },
   capsa_accept: { parameters: ["i32"], result: "i32" },
@@ -124,6 +125,12 @@ export function denoSys(path: string): Sys {
       const fds = new Int32Array(2);
       check("pipe", f.capsa_pipe(fds));
       return [fds[0], fds[1]];
+    },
+    bpfDeviceAttach(program: Uint8Array, license: string, cgroupFd: number) {
+      const log = new Uint8Array(16384);
+      const r = f.capsa_bpf_device_attach(program, program.length / 8, cstr(license), cgroupFd, log, log.length);
+      const text = new TextDecoder().decode(log.subarray(0, Math.max(0, log.indexOf(0)))).trim();
+      check("bpf", r, text ? "device program: " + text.split("\n").slice(-3).join(" | ") : "device program");
     },
     connectUnix(p: string) {
       return check("connectUnix", f.capsa_connect_unix(cstr(p)), p);

@@ -158,4 +158,7 @@ export class FakeSys implements Sys {
       return Promise.reject(e);
     }
   }
+  bpfDeviceAttach(program: Uint8Array, license: string, cgroupFd: number): void {
+    this.run("bpfDeviceAttach", [program.length, license, cgroupFd], () => undefined);
+  }
 }

@@ -34,6 +34,7 @@ export async function koffiSys(path: string): Promise<Sys> {
     setSubreaper: lib.func("int capsa_set_subreaper(int on)") as Fn,
     flock: lib.func("int capsa_flock(int fd, int op)") as Fn,
     pipe: lib.func("int capsa_pipe(int *fds)") as Fn,
+    bpfDeviceAttach: lib.func("int capsa_bpf_device_attach(const void *insns, int n, const char *license, int cgroup_fd, uint8_t *log, int log_len)") as Fn,
     connectUnix: lib.func("int capsa_connect_unix(const char *path)") as Fn,
     listenUnix: lib.func("int capsa_listen_unix(const char *path, int backlog)") as Fn,
     accept: lib.func("int capsa_accept(int fd)") as Fn,
@@ -121,6 +122,12 @@ export async function koffiSys(path: string): Promise<Sys> {
       const fds = new Int32Array(2);
       check("pipe", f.pipe(fds));
       return [fds[0], fds[1]];
+    },
+    bpfDeviceAttach(program: Uint8Array, license: string, cgroupFd: number) {
+      const log = new Uint8Array(16384);
+      const r = f.bpfDeviceAttach(program, program.length / 8, license, cgroupFd, log, log.length);
+      const text = new TextDecoder().decode(log.subarray(0, Math.max(0, log.indexOf(0)))).trim();
+      check("bpf", r, text ? "device program: " + text.split("\n").slice(-3).join(" | ") : "device program");
     },
     connectUnix(p: string) {
       return check("connectUnix", f.connectUnix(p), p);

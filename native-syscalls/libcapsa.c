@@ -564,3 +564,52 @@ EXPORT int capsa_pump(int in, int pty, int out, int stop) {
     }
   }
 }
+
+/* cgroup v2 device control: loads a BPF_PROG_TYPE_CGROUP_DEVICE program (the core's bytes, 8
+ * bytes an instruction) and attaches it to the cgroup directory `cgroup_fd` with
+ * BPF_F_ALLOW_MULTI. The cgroup holds the program; the fd is closed here. Returns 0 or -errno;
+ * the verifier's complaint, if any, lands in `log`. */
+struct capsa_bpf_load {
+  u32 prog_type, insn_cnt;
+  u64 insns, license;
+  u32 log_level, log_size;
+  u64 log_buf;
+  u32 kern_version, prog_flags;
+  char prog_name[16];
+  u32 prog_ifindex, expected_attach_type;
+};
+struct capsa_bpf_attach {
+  u32 target_fd, attach_bpf_fd, attach_type, attach_flags, replace_bpf_fd;
+};
+#define CAPSA_BPF_PROG_LOAD 5
+#define CAPSA_BPF_PROG_ATTACH 8
+#define CAPSA_BPF_PROG_TYPE_CGROUP_DEVICE 15
+#define CAPSA_BPF_CGROUP_DEVICE 6
+#define CAPSA_BPF_F_ALLOW_MULTI 2
+
+EXPORT int capsa_bpf_device_attach(const void *insns, int n, const char *license, int cgroup_fd, char *log, int log_len) {
+  struct capsa_bpf_load l;
+  char *p = (char *)&l;
+  for (usize i = 0; i < sizeof l; i++) p[i] = 0;
+  l.prog_type = CAPSA_BPF_PROG_TYPE_CGROUP_DEVICE;
+  l.insn_cnt = (u32)n;
+  l.insns = (u64)(usize)insns;
+  l.license = (u64)(usize)license;
+  l.expected_attach_type = CAPSA_BPF_CGROUP_DEVICE;
+  if (log && log_len > 0) {
+    l.log_level = 1;
+    l.log_size = (u32)log_len;
+    l.log_buf = (u64)(usize)log;
+    log[0] = 0;
+  }
+  long prog = S3(__NR_bpf, CAPSA_BPF_PROG_LOAD, &l, sizeof l);
+  if (prog < 0 && log && log_len > 0) {
+    /* Retry without a log: some kernels refuse small log buffers (ENOSPC). */
+    if (prog == -ENOSPC) { l.log_level = 0; l.log_size = 0; l.log_buf = 0; prog = S3(__NR_bpf, CAPSA_BPF_PROG_LOAD, &l, sizeof l); }
+  }
+  if (prog < 0) return (int)prog;
+  struct capsa_bpf_attach a = {(u32)cgroup_fd, (u32)prog, CAPSA_BPF_CGROUP_DEVICE, CAPSA_BPF_F_ALLOW_MULTI, 0};
+  long r = S3(__NR_bpf, CAPSA_BPF_PROG_ATTACH, &a, sizeof a);
+  x_close((int)prog);
+  return r < 0 ? (int)r : 0;
+}

@@ -213,4 +213,52 @@ test("cgroup v2: freeze, thaw and cgroup.kill in a child of the unified hierarch
   }
 });
 
+test("cgroup v2 device program: loaded and attached by the native library, enforced by this kernel", async () => {
+  const { host } = await import("../lib/host.mjs");
+  const { loadSys, O_RDONLY, O_DIRECTORY } = await host("sys");
+  const { loadCore } = await host("core");
+  const sys = await loadSys();
+  const core = loadCore();
+  const base = "/sys/fs/cgroup/unified";
+  if (!existsSync(`${base}/cgroup.procs`)) {
+    console.log("  (no cgroup2 hierarchy here)");
+    return;
+  }
+  // The program the core computes for a unified host: deny all, then runc's default allow list
+  // (which has /dev/null and /dev/urandom, not /dev/mem).
+  const layout = { mode: "unified", unified: { mountpoint: base, root: "/", path: "/", controllers: [] }, controllers: {} };
+  const name = `capsa-bpf-${process.pid}`;
+  const r = core.call("cgroup_plan", JSON.stringify({ layout, id: "x", cgroupsPath: "/" + name, resources: { devices: [{ allow: false, access: "rwm" }] }, defaultDevices: true }));
+  assert.is(r.status, 0, r.text);
+  const plan = JSON.parse(r.text);
+  assert.is(plan.bpf.cgroup, `${base}/${name}`);
+  const program = core.blob();
+  assert.is(program.length, plan.bpf.instructions * 8);
+  mkdirSync(plan.bpf.cgroup);
+  const { spawnSync } = await import("node:child_process");
+  // /dev/kmsg (c 1:11) exists here and is not in the default list.
+  const probe = () => spawnSync("/bin/busybox", ["sh", "-c", [
+    `echo $$ > ${plan.bpf.cgroup}/cgroup.procs`,
+    "head -c 1 /dev/null && echo null-ok",
+    "head -c 1 /dev/urandom > /dev/null && echo urandom-ok",
+    "(: < /dev/kmsg) 2>/dev/null && echo kmsg-open || echo kmsg-denied",
+  ].join("; ")], { encoding: "utf8" }).stdout.trim().split("\n");
+  try {
+    assert.ok(existsSync("/dev/kmsg"));
+    assert.equal(probe(), ["null-ok", "urandom-ok", "kmsg-open"], "without the program root opens /dev/kmsg");
+    const fd = sys.open(plan.bpf.cgroup, O_RDONLY | O_DIRECTORY);
+    try {
+      sys.bpfDeviceAttach(program, plan.bpf.license, fd);
+    } finally {
+      sys.close(fd);
+    }
+    assert.equal(probe(), ["null-ok", "urandom-ok", "kmsg-denied"], "the attached program denies it");
+  } finally {
+    for (let i = 0; i < 100; i++) {
+      try { rmdirSync(plan.bpf.cgroup); break; } catch { await sleep(10); }
+    }
+  }
+  assert.not.ok(existsSync(plan.bpf.cgroup));
+});
+
 test.run();
