@@ -254,5 +254,14 @@ export function seccomp(ptr: usize, len: i32): i32 {
 
 /** features() → the runtime-spec features document for this build. */
 export function features(ptr: usize, len: i32): i32 {
-  return finish(featuresJSON(new Obj().bool("enabled", false).done()), STATUS_OK);
+  const q = (l: string[]): string => { const o: string[] = []; for (let i = 0; i < l.length; i++) o.push(quote(l[i])); return jsonArray(o); };
+  const seccomp = new Obj()
+    .bool("enabled", true)
+    .raw("actions", q(["SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"]))
+    .raw("operators", q(["SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE"]))
+    .raw("archs", q(["SCMP_ARCH_AARCH64", "SCMP_ARCH_X32", "SCMP_ARCH_X86", "SCMP_ARCH_X86_64"]))
+    .raw("knownFlags", q(["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_LOG"]))
+    .raw("supportedFlags", q(["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_LOG"]))
+    .done();
+  return finish(featuresJSON(seccomp), STATUS_OK);
 }
