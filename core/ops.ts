@@ -91,7 +91,8 @@ export const OPS: OpDef[] = [
   new OpDef(OP_OPEN_FIFO, "open_fifo", "", "path", "opens the exec fifo (O_PATH) while the host's paths are still visible"),
   new OpDef(OP_WAIT_FIFO, "wait_fifo", "", "", "reports READY, then blocks opening the exec fifo for writing until start opens it"),
   new OpDef(OP_SETSID, "setsid", "", "", "setsid(2)"),
-  new OpDef(OP_SECCOMP, "seccomp", "flags", "program", "seccomp(SECCOMP_SET_MODE_FILTER) with the program's bytes"),
+  new OpDef(OP_SECCOMP, "seccomp", "flags", "program",
+    "seccomp(SECCOMP_SET_MODE_FILTER) with the program's bytes; with SECCOMP_FILTER_FLAG_NEW_LISTENER, hands the listener to the runtime at once (SYNC_SECCOMP_FD, then the fd with SCM_RIGHTS), waits for its ACK and closes its copy"),
   new OpDef(OP_EXEC, "exec", "argc,envc,search,keep_fds", "*", "marks every fd above 2+keep_fds close-on-exec, then execve(strs[0], strs[1..argc], strs[argc+1..]); with search, looks strs[0] up in the env PATH"),
   new OpDef(OP_REMOUNT_ROOT, "remount_root", "flags", "", "remounts / with flags (read-only rootfs), keeping its other flags"),
   new OpDef(OP_CONSOLE, "console", "sock_fd,rows,cols,flags,uid", "",
@@ -120,6 +121,16 @@ export const MSG_ACK = 5; // runtime → init: b = 0 to go on, or an errno to fa
 export const SYNC_USERMAP = 1; // the runtime writes uid_map/gid_map/setgroups
 export const SYNC_CREATE_RUNTIME = 2; // createRuntime hooks (runtime namespace)
 export const SYNC_CREATE_CONTAINER = 3; // createContainer hooks (container namespaces, before pivot)
+// The seccomp op's notify listener: right after this MSG_SYNC the init sends one more message,
+// data "seccompFd" and one SCM_RIGHTS descriptor (the listener). The runtime passes it on to
+// linux.seccomp.listenerPath before its ACK.
+export const SYNC_SECCOMP_FD = 4;
+
+// seccomp(2) filter flags the plan sets itself.
+export const SECCOMP_FILTER_FLAG_TSYNC: i64 = 1;
+export const SECCOMP_FILTER_FLAG_NEW_LISTENER: i64 = 8;
+export const SECCOMP_FILTER_FLAG_TSYNC_ESRCH: i64 = 16;
+export const SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: i64 = 32;
 
 export class ConstDef {
   constructor(public name: string, public value: i64) {}
@@ -142,4 +153,5 @@ export const CONSTS: ConstDef[] = [
   new ConstDef("SYNC_USERMAP", SYNC_USERMAP),
   new ConstDef("SYNC_CREATE_RUNTIME", SYNC_CREATE_RUNTIME),
   new ConstDef("SYNC_CREATE_CONTAINER", SYNC_CREATE_CONTAINER),
+  new ConstDef("SYNC_SECCOMP_FD", SYNC_SECCOMP_FD),
 ];

@@ -8,6 +8,7 @@ import { CapsaError } from "./errors.ts";
 import { StateDir, checkId, DEFAULT_ROOT, type StateFile } from "./state.ts";
 import { makePlan, hostLastCap, InitProcess, type Plan, type Stdio } from "./init.ts";
 import { runHooks, type Hook } from "./hooks.ts";
+import { withSeccompListener, type ListenerConfig } from "./seccomp_notify.ts";
 import { planCgroups, applyCgroups, placeProcess, cgroupPids, removeCgroupsAsync, removeCgroups, freezerState, setFrozen, readStats, readStatsText, updateCgroups, type CgroupState } from "./cgroups.ts";
 
 export const OCI_VERSION = "1.3.0";
@@ -99,7 +100,7 @@ export class Factory {
       const preserve = Array.from({ length: opts.preserveFds ?? 0 }, (_, i) => 3 + i);
       if (opts.consoleSocket !== undefined) preserve.push(opts.consoleSocket);
       const r = await InitProcess.start(sys, plan, program, opts.stdio ?? { stdin: 0, stdout: 1, stderr: 2 }, preserve,
-        async (tag, p) => {
+        withSeccompListener(sys, config.linux?.seccomp, (p) => JSON.parse(state(p.pid, "creating")), async (tag, p) => {
           if (tag === syncTag("SYNC_CREATE_RUNTIME")) {
             await runHooks("prestart", hooks.prestart, state(p.pid, "creating"));
             await runHooks("createRuntime", hooks.createRuntime, state(p.pid, "creating"));
@@ -107,7 +108,7 @@ export class Factory {
             await runHooks("createContainer", hooks.createContainer, state(p.pid, "creating"), { sys, nsPid: p.pid });
           }
           return 0;
-        }, (pid) => placeProcess(cg!, pid));
+        }), (pid) => placeProcess(cg!, pid));
       init = r.init;
       const start = procStartTime(init.pid);
       if (start === null) throw new CapsaError(`the container's init (pid ${init.pid}) exited during create`, "create.init-died");
@@ -350,8 +351,12 @@ export class Container {
       const preserve = Array.from({ length: opts.preserveFds ?? 0 }, (_, i) => 3 + i);
       if (opts.consoleSocket !== undefined) preserve.push(opts.consoleSocket);
       const cg = s.cgroup;
+      // An exec'd process hands over its own seccomp listener (as runc): state "running".
+      const seccomp = (s.config as { linux?: { seccomp?: ListenerConfig } } | null)?.linux?.seccomp;
       const { init } = await InitProcess.start(this.sys, plan, program, opts.stdio ?? { stdin: 0, stdout: 1, stderr: 2 }, preserve,
-        undefined, cg ? (pid) => placeProcess(cg, pid) : undefined);
+        withSeccompListener(this.sys, seccomp, () => ({
+          ociVersion: OCI_VERSION, id: s.id, status: "running", pid: s.init_process_pid, bundle: s.bundle, annotations: s.annotations ?? {},
+        })), cg ? (pid) => placeProcess(cg, pid) : undefined);
       return init;
     });
   }

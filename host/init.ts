@@ -69,6 +69,11 @@ function C(name: string): number {
   return v;
 }
 
+/** A protocol constant of core/ops.ts by name ("SYNC_SECCOMP_FD"). */
+export function initConstant(name: string): number {
+  return C(name);
+}
+
 let initFdCache: number | null = null;
 
 export interface Stdio { stdin: number; stdout: number; stderr: number }
@@ -160,17 +165,43 @@ export class InitProcess {
       if (type === C("MSG_SYNC")) {
         let err = 0;
         try {
-          if (a === C("SYNC_USERMAP")) this.writeUserMaps();
+          if (a === C("SYNC_SECCOMP_FD")) {
+            // The seccomp op's listener follows in its own message (data "seccompFd", one
+            // SCM_RIGHTS descriptor). A handler takes it (takeSeccompFd) and passes it on.
+            try {
+              this.seccompFd = sys.recvFd(this.syncFd).fd;
+            } catch (e) {
+              throw new CapsaError(`the init did not hand over its seccomp listener: ${(e as Error).message}`, "seccomp.listener");
+            }
+            if (onSync) err = await onSync(a, this);
+            if (this.seccompFd >= 0) {
+              throw new CapsaError("the init handed over a seccomp listener (SCMP_ACT_NOTIFY) but nothing passed it on to linux.seccomp.listenerPath", "seccomp.listener");
+            }
+          } else if (a === C("SYNC_USERMAP")) this.writeUserMaps();
           else if (onSync) err = await onSync(a, this);
         } catch (e) {
           this.ack(1 /* EPERM: the init fails the sync op */);
           throw e;
+        } finally {
+          if (this.seccompFd >= 0) sys.close(this.seccompFd);
+          this.seccompFd = -1;
         }
         this.ack(err);
         continue;
       }
       throw new CapsaError(`the init sent an unknown message type ${type}`, "init.protocol");
     }
+  }
+
+  /** During a SYNC_SECCOMP_FD handler: the seccomp listener the init handed over, else -1. */
+  private seccompFd = -1;
+
+  /** Takes the seccomp listener handed over by the init (SYNC_SECCOMP_FD): the caller closes it. */
+  takeSeccompFd(): number {
+    const fd = this.seccompFd;
+    if (fd < 0) throw new CapsaError("no seccomp listener was handed over", "seccomp.listener");
+    this.seccompFd = -1;
+    return fd;
   }
 
   private ack(errno: number): void {

@@ -115,6 +115,14 @@ export interface Sys {
   /** Receives one descriptor sent as runc's utils.SendFile does (data: its name; control: one
    * SCM_RIGHTS fd), close-on-exec. Blocks. EPIPE at end of file, ENOMSG without exactly one fd. */
   recvFd(sock: number): { fd: number; name: string };
+  /** Sends data with one SCM_RIGHTS descriptor in one sendmsg; returns the bytes sent (a stream
+   * may take fewer: write the rest). */
+  sendFd(sock: number, data: Uint8Array, fd: number): number;
+  /** SECCOMP_IOCTL_NOTIF_RECV on a seccomp listener: the next notification. Blocks. */
+  seccompNotifyRecv(fd: number): SeccompNotif;
+  /** SECCOMP_IOCTL_NOTIF_SEND: the notified syscall fails with `errno` (> 0), or returns `val`
+   * when errno is 0. */
+  seccompNotifyRespond(fd: number, id: bigint, errno: number, val?: bigint | number): void;
   /** Puts the terminal at fd in raw mode; returns its previous settings, or null when fd is no terminal. */
   ttyRaw(fd: number): Uint8Array | null;
   /** Restores settings from ttyRaw. */
@@ -126,6 +134,34 @@ export interface Sys {
   /** On a worker thread: copies input → pty and pty → output until the pty has no peer left or
    * `stop` becomes readable (then what the pty still holds is copied first). -1: no input. */
   pumpAsync(input: number, pty: number, output: number, stop: number): Promise<void>;
+}
+
+/** A seccomp user notification (struct seccomp_notif). */
+export interface SeccompNotif {
+  id: bigint;
+  pid: number;
+  /** The syscall number (for `arch`). */
+  nr: number;
+  arch: number;
+  args: bigint[];
+}
+
+/** Decodes the kernel's 80-byte struct seccomp_notif. */
+export function decodeSeccompNotif(b: Uint8Array): SeccompNotif {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const args: bigint[] = [];
+  for (let i = 0; i < 6; i++) args.push(v.getBigUint64(32 + 8 * i, true));
+  return { id: v.getBigUint64(0, true), pid: v.getUint32(8, true), nr: v.getInt32(16, true), arch: v.getUint32(20, true), args };
+}
+
+/** Encodes a struct seccomp_notif_resp (24 bytes). */
+export function encodeSeccompResp(id: bigint, errno: number, val: bigint | number = 0): Uint8Array {
+  const b = new Uint8Array(24);
+  const v = new DataView(b.buffer);
+  v.setBigUint64(0, id, true);
+  v.setBigInt64(8, BigInt(val), true);
+  v.setInt32(16, errno ? -Math.abs(errno) : 0, true);
+  return b;
 }
 
 /** Bytes of the saved terminal settings (the kernel's struct termios). */

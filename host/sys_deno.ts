@@ -1,7 +1,7 @@
 // The Deno backend of Sys: libcapsa.so through Deno.dlopen. Blocking calls have `nonblocking`
 // twins that Deno runs on its blocking thread pool. No `node:` imports on this path.
 import type { Sys, SpawnOptions, Spawned, WaitStatus } from "./sys.ts";
-import { check, decodeWait, initPath, TERMIOS_SIZE, ENOTTY } from "./sys.ts";
+import { check, decodeWait, initPath, TERMIOS_SIZE, ENOTTY, decodeSeccompNotif, encodeSeccompResp } from "./sys.ts";
 
 // deno-lint-ignore no-explicit-any
 declare const Deno: any;
@@ -39,6 +39,9 @@ const SYMBOLS = {
   capsa_listen_unix: { parameters: ["buffer", "i32"], result: "i32" },
   capsa_accept: { parameters: ["i32"], result: "i32" },
   capsa_recv_fd: { parameters: ["i32", "buffer", "i32", "buffer"], result: "i32" },
+  capsa_send_fd: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
+  capsa_seccomp_notif_recv: { parameters: ["i32", "buffer"], result: "i32" },
+  capsa_seccomp_notif_send: { parameters: ["i32", "buffer"], result: "i32" },
   capsa_tty_raw: { parameters: ["i32", "buffer"], result: "i32" },
   capsa_tty_set: { parameters: ["i32", "buffer"], result: "i32" },
   capsa_get_winsize: { parameters: ["i32", "buffer"], result: "i32" },
@@ -146,6 +149,17 @@ export function denoSys(path: string): Sys {
       const len = new Int32Array(1);
       const fd = check("recvFd", f.capsa_recv_fd(sock, name, name.length, len), "fd " + sock);
       return { fd, name: new TextDecoder().decode(name.subarray(0, len[0])) };
+    },
+    sendFd(sock: number, data: Uint8Array, fd: number) {
+      return check("sendFd", f.capsa_send_fd(sock, data, data.length, fd), "fd " + sock);
+    },
+    seccompNotifyRecv(fd: number) {
+      const out = new Uint8Array(80);
+      check("seccompNotifyRecv", f.capsa_seccomp_notif_recv(fd, out), "fd " + fd);
+      return decodeSeccompNotif(out);
+    },
+    seccompNotifyRespond(fd: number, id: bigint, errno: number, val: bigint | number = 0) {
+      check("seccompNotifyRespond", f.capsa_seccomp_notif_send(fd, encodeSeccompResp(id, errno, val)), "fd " + fd);
     },
     ttyRaw(fd: number) {
       const saved = new Uint8Array(TERMIOS_SIZE);

@@ -1,7 +1,7 @@
 // A recording fake of Sys for unit tests: every call is appended to `calls`; results come from
 // a per-call script (values, SysErrors to throw, or functions of the arguments), falling back
 // to harmless defaults (fresh fd numbers, pids, end of file, exit code 0).
-import type { Sys, SpawnOptions, Spawned, WaitStatus } from "./sys.ts";
+import type { Sys, SpawnOptions, Spawned, WaitStatus, SeccompNotif } from "./sys.ts";
 import { SysError, decodeWait } from "./sys.ts";
 
 export interface Call {
@@ -138,6 +138,15 @@ export class FakeSys implements Sys {
   }
   recvFd(sock: number): { fd: number; name: string } {
     return this.run("recvFd", [sock], () => ({ fd: this.nextFd++, name: "/dev/ptmx" }));
+  }
+  sendFd(sock: number, data: Uint8Array, fd: number): number {
+    return this.run("sendFd", [sock, data, fd], () => data.length);
+  }
+  seccompNotifyRecv(fd: number): SeccompNotif {
+    return this.run("seccompNotifyRecv", [fd], () => ({ id: 0n, pid: 0, nr: 0, arch: 0, args: [0n, 0n, 0n, 0n, 0n, 0n] }));
+  }
+  seccompNotifyRespond(fd: number, id: bigint, errno: number, val: bigint | number = 0): void {
+    this.run("seccompNotifyRespond", [fd, id, errno, val], () => undefined);
   }
   ttyRaw(fd: number): Uint8Array | null {
     return this.run("ttyRaw", [fd], () => null);

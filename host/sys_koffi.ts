@@ -1,7 +1,7 @@
 // The Node backend of Sys: libcapsa.so through koffi. Blocking calls have `.async` twins that
 // run on koffi's worker threads.
 import type { Sys, SpawnOptions, Spawned, WaitStatus } from "./sys.ts";
-import { check, decodeWait, initPath, TERMIOS_SIZE, ENOTTY } from "./sys.ts";
+import { check, decodeWait, initPath, TERMIOS_SIZE, ENOTTY, decodeSeccompNotif, encodeSeccompResp } from "./sys.ts";
 
 type Fn = ((...args: any[]) => any) & { async: (...args: any[]) => void };
 
@@ -39,6 +39,9 @@ export async function koffiSys(path: string): Promise<Sys> {
     listenUnix: lib.func("int capsa_listen_unix(const char *path, int backlog)") as Fn,
     accept: lib.func("int capsa_accept(int fd)") as Fn,
     recvFd: lib.func("int capsa_recv_fd(int sock, void *name, int cap, int *namelen)") as Fn,
+    sendFd: lib.func("int capsa_send_fd(int sock, const void *data, int len, int fd)") as Fn,
+    notifRecv: lib.func("int capsa_seccomp_notif_recv(int fd, void *out)") as Fn,
+    notifSend: lib.func("int capsa_seccomp_notif_send(int fd, const void *resp)") as Fn,
     ttyRaw: lib.func("int capsa_tty_raw(int fd, void *saved)") as Fn,
     ttySet: lib.func("int capsa_tty_set(int fd, const void *saved)") as Fn,
     getWinsize: lib.func("int capsa_get_winsize(int fd, uint16_t *size)") as Fn,
@@ -143,6 +146,17 @@ export async function koffiSys(path: string): Promise<Sys> {
       const len = new Int32Array(1);
       const fd = check("recvFd", f.recvFd(sock, name, name.length, len), "fd " + sock);
       return { fd, name: new TextDecoder().decode(name.subarray(0, len[0])) };
+    },
+    sendFd(sock: number, data: Uint8Array, fd: number) {
+      return check("sendFd", f.sendFd(sock, data, data.length, fd), "fd " + sock);
+    },
+    seccompNotifyRecv(fd: number) {
+      const out = new Uint8Array(80);
+      check("seccompNotifyRecv", f.notifRecv(fd, out), "fd " + fd);
+      return decodeSeccompNotif(out);
+    },
+    seccompNotifyRespond(fd: number, id: bigint, errno: number, val: bigint | number = 0) {
+      check("seccompNotifyRespond", f.notifSend(fd, encodeSeccompResp(id, errno, val)), "fd " + fd);
     },
     ttyRaw(fd: number) {
       const saved = new Uint8Array(TERMIOS_SIZE);

@@ -651,10 +651,10 @@ static long op_fork_pidns(void) {
   return 0;
 }
 
-static long op_sync(u32 tag) {
-  long r = send_msg(CAPSA_MSG_SYNC, tag, 0);
-  if (r < 0) return r;
+/* Waits for the runtime's MSG_ACK: 0 to go on, or -errno. */
+static long wait_ack(void) {
   struct msg m;
+  long r;
   do r = S6(__NR_recvfrom, sync_fd, &m, sizeof m, 0, 0, 0);
   while (r == -EINTR);
   if (r < 0) return r;
@@ -662,6 +662,12 @@ static long op_sync(u32 tag) {
   if (r != sizeof m || m.type != CAPSA_MSG_ACK) return -EPROTO;
   if (m.b) return m.b > 0 ? -(long)m.b : (long)m.b;
   return 0;
+}
+
+static long op_sync(u32 tag) {
+  long r = send_msg(CAPSA_MSG_SYNC, tag, 0);
+  if (r < 0) return r;
+  return wait_ack();
 }
 
 static long op_wait_fifo(void) {
@@ -767,11 +773,23 @@ out:
   return r < 0 ? r : 0;
 }
 
+/* Loads the filter. With SECCOMP_FILTER_FLAG_NEW_LISTENER the kernel returns the notify fd:
+ * it goes to the runtime at once (MSG_SYNC SYNC_SECCOMP_FD, then a message with data
+ * "seccompFd" and the fd as SCM_RIGHTS), which passes it to linux.seccomp.listenerPath before
+ * its ACK. Until the ACK no one can answer a notification, so the only syscalls made here after
+ * the filter is in place are sendto, sendmsg and recvfrom (the plan refuses NOTIFY for them);
+ * the close of this copy comes after the ACK. */
 static long op_seccomp(i64 flags, const char *prog, u32 len) {
   if (len == 0 || len % 8 || len / 8 > 4096) return -EINVAL;
-  if ((u64)flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) return -EINVAL; /* the fd could not be handed over */
   struct sock_fprog fp = {(u16)(len / 8), prog};
   long r = S3(__NR_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fp);
+  if (r < 0) return r;
+  if (!((u64)flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)) return 0;
+  int fd = (int)r;
+  r = send_msg(CAPSA_MSG_SYNC, CAPSA_SYNC_SECCOMP_FD, 0);
+  if (r >= 0) r = send_fd(sync_fd, "seccompFd", fd);
+  if (r >= 0) r = wait_ack();
+  x_close(fd);
   return r < 0 ? r : 0;
 }
 

@@ -441,6 +441,59 @@ EXPORT int capsa_recv_fd(int sock, char *name, int cap, int *namelen) {
   return fd;
 }
 
+/* Sends data with one SCM_RIGHTS descriptor in a single sendmsg (the container process state to
+ * a seccomp agent; the rest of the data, if the stream takes only part of it, goes with
+ * capsa_write). Returns the bytes sent. */
+EXPORT int capsa_send_fd(int sock, const void *data, int len, int fd) {
+  if (len < 1) return -EINVAL;
+  union {
+    struct cmsghdr h;
+    u8 buf[CMSG_FD_SPACE];
+  } ctl;
+  memset(&ctl, 0, sizeof ctl);
+  ctl.h.cmsg_len = CMSG_FD_LEN;
+  ctl.h.cmsg_level = SOL_SOCKET;
+  ctl.h.cmsg_type = SCM_RIGHTS;
+  memcpy(ctl.buf + sizeof(struct cmsghdr), &fd, sizeof fd);
+  struct iovec iov = {(void *)data, (usize)len};
+  struct msghdr m;
+  memset(&m, 0, sizeof m);
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = &ctl;
+  m.msg_controllen = sizeof ctl;
+  long r;
+  do r = S3(__NR_sendmsg, sock, &m, MSG_NOSIGNAL);
+  while (r == -EINTR);
+  return (int)r;
+}
+
+/* SECCOMP_IOCTL_NOTIF_RECV: blocks for the next notification on a listener and copies the
+ * kernel's struct seccomp_notif (80 bytes: u64 id, u32 pid, u32 flags, then seccomp_data:
+ * i32 nr, u32 arch, u64 ip, u64 args[6]) into out. */
+EXPORT int capsa_seccomp_notif_recv(int fd, void *out) {
+  u8 n[80];
+  long r;
+  do {
+    memset(n, 0, sizeof n); /* the kernel wants it zeroed */
+    r = S3(__NR_ioctl, fd, SECCOMP_IOCTL_NOTIF_RECV, n);
+  } while (r == -EINTR);
+  if (r < 0) return (int)r;
+  memcpy(out, n, sizeof n);
+  return 0;
+}
+
+/* SECCOMP_IOCTL_NOTIF_SEND with a struct seccomp_notif_resp (24 bytes: u64 id, i64 val,
+ * i32 error (a negative errno, or 0 for val), u32 flags). */
+EXPORT int capsa_seccomp_notif_send(int fd, const void *resp) {
+  u8 r24[24];
+  memcpy(r24, resp, sizeof r24);
+  long r;
+  do r = S3(__NR_ioctl, fd, SECCOMP_IOCTL_NOTIF_SEND, r24);
+  while (r == -EINTR);
+  return (int)r;
+}
+
 /* Puts the terminal at fd in raw mode (cfmakeraw), saving its settings into saved (36 bytes,
  * for capsa_tty_set). -ENOTTY when fd is no terminal. */
 EXPORT int capsa_tty_raw(int fd, void *saved) {

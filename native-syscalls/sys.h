@@ -296,6 +296,10 @@ struct rlimit64 {
 
 #define SECCOMP_SET_MODE_FILTER 1
 #define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
+/* Notify ioctls (asm-generic encoding, the same on x86_64 and aarch64):
+ * _IOWR('!', 0, struct seccomp_notif) and _IOWR('!', 1, struct seccomp_notif_resp). */
+#define SECCOMP_IOCTL_NOTIF_RECV 0xc0502100u
+#define SECCOMP_IOCTL_NOTIF_SEND 0xc0182101u
 struct sock_fprog {
   u16 len;
   const void *filter;

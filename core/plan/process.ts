@@ -7,6 +7,8 @@ import {
   OP_SETSID, OP_SETHOSTNAME, OP_SETDOMAINNAME, OP_WRITE_FILE, OP_SETRLIMIT, OP_PRCTL, OP_CHDIR,
   OP_CAP_BOUNDING, OP_SETGROUPS, OP_SETRESGID, OP_SETRESUID, OP_CAPSET, OP_CAP_AMBIENT, OP_UMASK,
   OP_WAIT_FIFO, OP_EXEC, OP_CONSOLE, CONSOLE_MOUNT, OP_SECCOMP,
+  SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_FILTER_FLAG_TSYNC_ESRCH,
+  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
 } from "../ops";
 import { capNumber, rlimitNumber } from "../tables";
 import { clean } from "../paths";
@@ -186,17 +188,16 @@ function planUserProcess(c: PlanCtx): void {
   // Seccomp, as runc orders it: without no_new_privs installing a filter needs CAP_SYS_ADMIN,
   // so it goes before the user switch; with no_new_privs as late as possible, right before
   // the wait for start (the init's last syscalls — the READY message, the fifo, execve — must
-  // be allowed by the profile, as Docker's and podman's are).
+  // be allowed by the profile, as Docker's and podman's are, or notified to an agent that
+  // answers: see INIT_HANDOVER_SYSCALLS for the few that may not be notified).
   const sc = objOf(c.linux, "seccomp");
   let bpf: ArrayBuffer | null = null;
+  let scFlags: i64 = 0;
   if (sc !== null) {
-    if (member(sc, "listenerPath", Kind.String) !== null) {
-      c.d.error("/linux/seccomp/listenerPath", "linux.seccomp.listenerPath.unsupported", "SCMP_ACT_NOTIFY listeners are not supported yet");
-    } else {
-      bpf = compileSeccomp(sc, c.f.arch, "/linux/seccomp", c.d);
-    }
+    bpf = compileSeccomp(sc, c.f.arch, "/linux/seccomp", c.d);
+    scFlags = seccompFilterFlags(c, sc);
   }
-  if (bpf !== null && !nnp) prog.add(OP_SECCOMP, "/linux/seccomp", "seccomp filter").i(seccompFlags(sc!)).b(bpf);
+  if (bpf !== null && !nnp) prog.add(OP_SECCOMP, "/linux/seccomp", seccompWhat(scFlags)).i(scFlags).b(bpf);
 
   // Like runc, chdir before the user switch: the runtime's root can reach more directories.
   const cwd = strOf(p, "cwd", "/");
@@ -250,7 +251,7 @@ function planUserProcess(c: PlanCtx): void {
   const um = member(user, "umask", Kind.Number);
   prog.add(OP_UMASK, um !== null ? "/process/user/umask" : "", "umask").i(um !== null ? intOf(user, "umask", 0o22) : 0o22);
 
-  if (bpf !== null && nnp) prog.add(OP_SECCOMP, "/linux/seccomp", "seccomp filter").i(seccompFlags(sc!)).b(bpf);
+  if (bpf !== null && nnp) prog.add(OP_SECCOMP, "/linux/seccomp", seccompWhat(scFlags)).i(scFlags).b(bpf);
 
   if (c.f.fifo.length > 0) prog.add(OP_WAIT_FIFO, "", "exec fifo (" + c.f.fifo + ")");
 
@@ -262,6 +263,49 @@ function planUserProcess(c: PlanCtx): void {
   op.s(prog0);
   for (let i = 0; i < args.length; i++) op.s(args[i]);
   for (let i = 0; i < env.length; i++) op.s(env[i]);
+}
+
+// The init's syscalls between loading a filter with a listener and the runtime's ACK of the
+// listener it handed over: the MSG_SYNC (sendto), the descriptor (sendmsg) and the ACK
+// (recvfrom). Until that ACK no agent holds the listener, so a notification for one of them
+// would never be answered: a NOTIFY rule may not name them. Everything after the ACK may be
+// notified: the agent has the listener by then and answers (as with runc).
+const INIT_HANDOVER_SYSCALLS: string[] = ["sendto", "sendmsg", "recvfrom"];
+
+/**
+ * The flags of the seccomp op: linux.seccomp.flags, plus NEW_LISTENER when a rule notifies
+ * (listenerPath is then required by validation; without a NOTIFY rule it is ignored, as the
+ * spec says). WAIT_KILLABLE_RECV only means something with a listener (the kernel refuses it
+ * alone); TSYNC with a listener needs TSYNC_ESRCH (as libseccomp does).
+ */
+function seccompFilterFlags(c: PlanCtx, sc: JValue): i64 {
+  let flags = seccompFlags(sc);
+  let notify = false;
+  const calls = arrOf(sc, "syscalls");
+  if (calls !== null) {
+    for (let i = 0; i < calls.items.length; i++) {
+      const e = calls.items[i];
+      if (strOf(e, "action", "") != "SCMP_ACT_NOTIFY") continue;
+      notify = true;
+      const names = arrOf(e, "names");
+      if (names === null) continue;
+      for (let j = 0; j < names.items.length; j++) {
+        const n = names.items[j];
+        if (n.kind != Kind.String || !INIT_HANDOVER_SYSCALLS.includes(n.str)) continue;
+        const ptr = "/linux/seccomp/syscalls/" + i.toString() + "/names/" + j.toString();
+        c.d.error(ptr, "linux.seccomp.syscalls.names.notifyHandover",
+          n.str + " cannot be notified: the init makes it before the runtime has handed the listener to linux.seccomp.listenerPath (allow " + INIT_HANDOVER_SYSCALLS.join(", ") + ")");
+      }
+    }
+  }
+  if (!notify) return flags & ~SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+  flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  if ((flags & SECCOMP_FILTER_FLAG_TSYNC) != 0) flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+  return flags;
+}
+
+function seccompWhat(flags: i64): string {
+  return (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) != 0 ? "seccomp filter (listener to linux.seccomp.listenerPath)" : "seccomp filter";
 }
 
 /** process.user for the plan's output: uid, gid, umask (when set), additionalGids. */

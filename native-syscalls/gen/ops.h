@@ -18,6 +18,7 @@
 #define CAPSA_SYNC_USERMAP 1
 #define CAPSA_SYNC_CREATE_RUNTIME 2
 #define CAPSA_SYNC_CREATE_CONTAINER 3
+#define CAPSA_SYNC_SECCOMP_FD 4
 
 /* nop(): does nothing */
 #define CAPSA_OP_NOP 0
@@ -81,7 +82,7 @@
 #define CAPSA_OP_WAIT_FIFO 29
 /* setsid(): setsid(2) */
 #define CAPSA_OP_SETSID 30
-/* seccomp(flags; program): seccomp(SECCOMP_SET_MODE_FILTER) with the program's bytes */
+/* seccomp(flags; program): seccomp(SECCOMP_SET_MODE_FILTER) with the program's bytes; with SECCOMP_FILTER_FLAG_NEW_LISTENER, hands the listener to the runtime at once (SYNC_SECCOMP_FD, then the fd with SCM_RIGHTS), waits for its ACK and closes its copy */
 #define CAPSA_OP_SECCOMP 31
 /* exec(argc,envc,search,keep_fds; *): marks every fd above 2+keep_fds close-on-exec, then execve(strs[0], strs[1..argc], strs[argc+1..]); with search, looks strs[0] up in the env PATH */
 #define CAPSA_OP_EXEC 32
