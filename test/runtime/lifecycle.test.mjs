@@ -153,9 +153,9 @@ test("editing config.json after create has no effect on the container", async ()
 test("20 containers created and deleted concurrently leave consistent state and no leaks", async () => {
   const dir = bundle((c) => { c.process.args = ["sleep", "30"]; });
   const ids = Array.from({ length: 20 }, () => uniqueId("par"));
+  ids.forEach((id) => created.add(id)); // cleaned up even when a create fails
   const creates = await Promise.all(ids.map((id) => capsaAsync(["create", "--bundle", dir, id]).done));
   creates.forEach((r, i) => assert.is(r.status, 0, `create ${ids[i]}: ${r.stderr}`));
-  ids.forEach((id) => created.add(id));
   const listed = ok(capsa(["list", "-q"]), "list").trim().split("\n").sort();
   assert.equal(listed, [...ids].sort());
   const dels = await Promise.all(ids.map((id) => capsaAsync(["delete", "--force", id]).done));
