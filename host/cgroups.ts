@@ -140,6 +140,14 @@ function errnoOf(e: unknown): string {
   return x?.name ?? "EIO";
 }
 
+function isEmptyFile(path: string): boolean {
+  try {
+    return readText(path).trim() === "";
+  } catch {
+    return false;
+  }
+}
+
 function write(w: Write): void {
   try {
     writeExisting(w.file, w.value);
@@ -176,7 +184,9 @@ export function applyCgroups(plan: CgroupPlan, bpf: Uint8Array, sys?: Sys): Cgro
       try { writeExisting(en.file, en.value); } catch { /* best effort: a failing write below says more */ }
     }
     for (const w of plan.writes) {
-      if (w.ifCreated && !created.includes(w.file.slice(0, w.file.lastIndexOf("/")))) continue;
+      // cpuset copies: for the directories we made, and for any on the path whose value is
+      // still empty (a shared parent another container is creating right now).
+      if (w.ifCreated && !created.includes(w.file.slice(0, w.file.lastIndexOf("/"))) && !isEmptyFile(w.file)) continue;
       write(w);
     }
     if (plan.bpf && bpf.length > 0) attachDeviceProgram(plan, bpf, sys);
