@@ -134,7 +134,7 @@ function factsFor(g: Globals, id: string, bundle: string, flags: Record<string, 
 }
 
 /** `capsa plan --bundle DIR`: the init program as text, one op a line with its config pointer. */
-function planCmd(g: Globals, argv: string[]): number {
+async function planCmd(g: Globals, argv: string[]): Promise<number> {
   const { flags, rest } = parseFlags(argv, { ...RUN_FLAGS, "--json": "bool" }, "plan");
   if (flags["--help"] || flags["-h"]) {
     writeOut("usage: capsa plan [--bundle DIR] [--no-pivot] [--json] [ID]\n\nPrints the init program the container would run: every syscall, with the config value it came from.\n");
@@ -142,7 +142,15 @@ function planCmd(g: Globals, argv: string[]): number {
   }
   const bundle = bundleOf(flags);
   const id = checkId(rest[0] ?? "plan");
-  const { plan } = makePlan(factsFor(g, id, bundle, flags, `${g.root}/${id}/exec.fifo`), readConfig(bundle));
+  const configText = readConfig(bundle);
+  const facts = factsFor(g, id, bundle, flags, `${g.root}/${id}/exec.fifo`);
+  // The cgroup joins the init would make first (best effort: a config the cgroup plan
+  // refuses still shows its program, and create will report the cgroup error).
+  try {
+    const { planCgroups } = await import("./cgroups.ts");
+    facts.cgroupDirs = Object.values(planCgroups(id, JSON.parse(configText)).plan.paths);
+  } catch { /* shown by create */ }
+  const { plan } = makePlan(facts, configText);
   if (flags["--json"]) { writeOut(JSON.stringify(plan, null, 2) + "\n"); return 0; }
   writeOut(`# clone flags: 0x${BigInt(plan.spawn.cloneFlags).toString(16)}\n`);
   if (plan.userns) writeOut(`# uid_map: ${plan.userns.uidMappings.trim().replace(/\n/g, "; ")}\n# gid_map: ${plan.userns.gidMappings.trim().replace(/\n/g, "; ")}\n`);
@@ -688,7 +696,7 @@ export async function main(argv: string[]): Promise<number> {
       case undefined: writeErr(HELP); return 2;
       case "validate": return validateCmd(rest);
       case "spec": return specCmd(rest);
-      case "plan": return planCmd(g, rest);
+      case "plan": return await planCmd(g, rest);
       case "run": return await runCmd(g, rest);
       case "create": return await createCmd(g, rest);
       case "start": return await startCmd(g, rest);

@@ -9,7 +9,7 @@ import { StateDir, checkId, DEFAULT_ROOT, type StateFile } from "./state.ts";
 import { makePlan, hostLastCap, InitProcess, type Plan, type Stdio } from "./init.ts";
 import { runHooks, type Hook } from "./hooks.ts";
 import { withSeccompListener, type ListenerConfig } from "./seccomp_notify.ts";
-import { planCgroups, applyCgroups, placeProcess, cgroupPids, removeCgroupsAsync, removeCgroups, freezerState, setFrozen, readStats, readStatsText, updateCgroups, type CgroupState } from "./cgroups.ts";
+import { planCgroups, applyCgroups, cgroupPids, removeCgroupsAsync, removeCgroups, freezerState, setFrozen, readStats, readStatsText, updateCgroups, type CgroupState } from "./cgroups.ts";
 
 export const OCI_VERSION = "1.3.0";
 
@@ -80,6 +80,8 @@ export class Factory {
       consoleFd: opts.consoleSocket !== undefined ? 3 + (opts.preserveFds ?? 0) : null,
       kcore: exists("/proc/kcore"),
       // A `cgroup` mount shows the container's own v1 hierarchies.
+      // The init joins these itself, first thing (cheaper than writing its pid from here).
+      cgroupDirs: Object.values(cgPlan.plan.paths),
       cgroupMounts: Object.entries(cgPlan.plan.paths)
         .filter(([name]) => name !== "unified")
         .map(([name, host]) => ({ controller: name.replace(/^name=/, ""), host })),
@@ -108,7 +110,7 @@ export class Factory {
             await runHooks("createContainer", hooks.createContainer, state(p.pid, "creating"), { sys, nsPid: p.pid });
           }
           return 0;
-        }), (pid) => placeProcess(cg!, pid));
+        }));
       init = r.init;
       const start = procStartTime(init.pid);
       if (start === null) throw new CapsaError(`the container's init (pid ${init.pid}) exited during create`, "create.init-died");
@@ -347,16 +349,16 @@ export class Container {
         execPid: s.init_process_pid,
         process,
         hooks: false,
+        cgroupDirs: s.cgroup ? Object.values(s.cgroup.paths) : [],
       }, JSON.stringify(s.config));
       const preserve = Array.from({ length: opts.preserveFds ?? 0 }, (_, i) => 3 + i);
       if (opts.consoleSocket !== undefined) preserve.push(opts.consoleSocket);
-      const cg = s.cgroup;
       // An exec'd process hands over its own seccomp listener (as runc): state "running".
       const seccomp = (s.config as { linux?: { seccomp?: ListenerConfig } } | null)?.linux?.seccomp;
       const { init } = await InitProcess.start(this.sys, plan, program, opts.stdio ?? { stdin: 0, stdout: 1, stderr: 2 }, preserve,
         withSeccompListener(this.sys, seccomp, () => ({
           ociVersion: OCI_VERSION, id: s.id, status: "running", pid: s.init_process_pid, bundle: s.bundle, annotations: s.annotations ?? {},
-        })), cg ? (pid) => placeProcess(cg, pid) : undefined);
+        })));
       return init;
     });
   }

@@ -27,6 +27,8 @@ export class Facts {
   cgroupV2: bool = false;
   /** v1 controller hierarchies of the container's cgroup, for a `cgroup` mount. */
   cgroupMounts: CgroupMount[] = [];
+  /** The container's cgroup directories (host paths): the init joins them itself, first. */
+  cgroupDirs: string[] = [];
   /** /proc/kcore exists on the host, so /dev/core can point to it. */
   kcore: bool = true;
   /** exec: the pid of the running container's init whose namespaces the process joins (0: create). */
@@ -110,6 +112,15 @@ export function readFacts(v: JValue): Facts | null {
   if (p !== null && p.kind != Kind.Null) {
     if (p.kind != Kind.Object) return bad("process", "an object or null");
     f.process = p;
+  }
+  const cd = v.get("cgroupDirs");
+  if (cd !== null && cd.kind != Kind.Null) {
+    if (cd.kind != Kind.Array) return bad("cgroupDirs", "an array of absolute paths");
+    for (let i = 0; i < cd.items.length; i++) {
+      const e = cd.items[i];
+      if (e.kind != Kind.String || !isAbsolute(e.str)) return bad("cgroupDirs", "an array of absolute paths");
+      f.cgroupDirs.push(e.str);
+    }
   }
   const cm = v.get("cgroupMounts");
   if (cm !== null && cm.kind != Kind.Null) {

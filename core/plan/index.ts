@@ -1,6 +1,7 @@
 // plan: config.json + runtime facts → the init program (all the policy; the C interpreter only
 // executes it) and what the runtime itself needs: clone flags, id maps, rootfs, hooks.
 import { JValue, Kind, Obj, quote, jsonArray, stringify } from "../json";
+import { OP_WRITE_FILE } from "../ops";
 import { Diagnostics } from "../diag";
 import { validateConfig } from "../validate/index";
 import { Facts, readFacts, factsError } from "./facts";
@@ -81,6 +82,13 @@ export function buildPlan(factsValue: JValue, config: JValue): PlanOutcome {
 
   const exec = c.f.execPid > 0;
   let maps: UserMaps | null = null;
+  // The init moves itself into the container's cgroups before anything else: it is still the
+  // runtime's root in the host's namespaces, a write of "0" is far cheaper than the runtime
+  // writing its pid, and the cgroup namespace it may unshare later is rooted there.
+  for (let i = 0; i < c.f.cgroupDirs.length; i++) {
+    const dir = c.f.cgroupDirs[i];
+    c.prog.add(OP_WRITE_FILE, "/linux/cgroupsPath", "cgroup " + dir).i(0).s(dir + "/cgroup.procs").s("0");
+  }
   if (exec) {
     planExecNamespaces(c);
   } else {
