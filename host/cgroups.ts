@@ -202,17 +202,6 @@ export function updateCgroups(plan: CgroupPlan): void {
   for (const w of plan.writes) if (!w.ifCreated) write(w);
 }
 
-/** Puts a process into every hierarchy of the container. */
-export function placeProcess(st: CgroupState, pid: number): void {
-  for (const [name, dir] of Object.entries(st.paths)) {
-    try {
-      writeExisting(`${dir}/cgroup.procs`, String(pid));
-    } catch (e) {
-      throw new CapsaError(`cannot put pid ${pid} into the ${name} cgroup ${dir}: ${errnoOf(e)}`, "cgroup.place");
-    }
-  }
-}
-
 function procsFile(st: CgroupState): string | null {
   for (const k of ["pids", "memory", "freezer", "devices", "cpu", "unified"]) {
     if (st.paths[k]) return `${st.paths[k]}/cgroup.procs`;
