@@ -101,7 +101,7 @@ export class InitProcess {
    * the exec fifo (`ready`) or execs the process (`exec`). On failure the init is reaped and a
    * CapsaError names the failing op, its config pointer and the errno.
    */
-  static async start(sys: Sys, plan: Plan, program: Uint8Array, stdio: Stdio, preserve: number[], onSync?: SyncHandler, onSpawned?: (pid: number) => void): Promise<{ init: InitProcess; outcome: "ready" | "exec" }> {
+  static async start(sys: Sys, plan: Plan, program: Uint8Array, stdio: Stdio, preserve: number[], onSync?: SyncHandler): Promise<{ init: InitProcess; outcome: "ready" | "exec" }> {
     if (initFdCache === null) initFdCache = sys.initFd(initPath());
     const [parentFd, childFd] = sys.socketpair();
     let spawned;
@@ -123,8 +123,6 @@ export class InitProcess {
     sys.close(childFd);
     const init = new InitProcess(sys, plan, spawned.pid, spawned.pidfd, parentFd);
     try {
-      // Before the program: the init must be in its cgroup before it unshares a cgroup namespace.
-      if (onSpawned) onSpawned(init.pid);
       sys.write(parentFd, program);
       const outcome = await init.converse(onSync);
       return { init, outcome };
