@@ -265,3 +265,10 @@ export function features(ptr: usize, len: i32): i32 {
     .done();
   return finish(featuresJSON(seccomp), STATUS_OK);
 }
+
+/** constants() → {"NAME": value, …}: the protocol constants alone (cheaper than tables). */
+export function constants(ptr: usize, len: i32): i32 {
+  const o = new Obj();
+  for (let i = 0; i < CONSTS.length; i++) o.i64(CONSTS[i].name, CONSTS[i].value);
+  return finish(o.done(), STATUS_OK);
+}

@@ -6,7 +6,7 @@ import { readText, exists, remove, readDir, realPath, isNotFound, cwd } from "./
 import { loadSys, type Sys, type WaitStatus, O_RDONLY, O_NONBLOCK, O_DIRECTORY, LOCK_EX, LOCK_UN, POLLIN, POLLHUP } from "./sys.ts";
 import { CapsaError } from "./errors.ts";
 import { StateDir, checkId, DEFAULT_ROOT, type StateFile } from "./state.ts";
-import { makePlan, hostLastCap, InitProcess, type Plan, type Stdio } from "./init.ts";
+import { makePlan, hostLastCap, InitProcess, initConstant, type Plan, type Stdio } from "./init.ts";
 import { runHooks, type Hook } from "./hooks.ts";
 import { withSeccompListener, type ListenerConfig } from "./seccomp_notify.ts";
 import { planCgroups, applyCgroups, cgroupPids, removeCgroupsAsync, removeCgroups, freezerState, setFrozen, readStats, readStatsText, updateCgroups, type CgroupState } from "./cgroups.ts";
@@ -532,14 +532,7 @@ export function signalNumber(name: string): number {
   return r.value.signal;
 }
 
-let consts: Record<string, number> | null = null;
-function syncTag(name: string): number {
-  if (!consts) {
-    consts = {};
-    for (const c of loadCore().json<{ constants: { name: string; value: number }[] }>("tables", "{}").value.constants) consts[c.name] = c.value;
-  }
-  return consts[name];
-}
+const syncTag = initConstant;
 
 export { cwd };
 export type { Plan };

@@ -54,25 +54,17 @@ export function hostLastCap(): number {
   return lastCapCache;
 }
 
-// Protocol constants, from the core's tables (core/ops.ts).
-interface Consts { [name: string]: number }
-let consts: Consts | null = null;
-function C(name: string): number {
-  if (!consts) {
-    consts = {};
-    for (const c of loadCore().json<{ constants: { name: string; value: number }[] }>("tables", "{}").value.constants) {
-      consts[c.name] = c.value;
-    }
-  }
+// Protocol constants, from the core's table (core/ops.ts).
+let consts: Record<string, number> | null = null;
+/** A protocol constant of core/ops.ts by name ("SYNC_SECCOMP_FD"). */
+export function initConstant(name: string): number {
+  if (!consts) consts = loadCore().json<Record<string, number>>("constants", "{}").value;
   const v = consts[name];
   if (v === undefined) throw new Error(`core has no constant ${name}`);
   return v;
 }
 
-/** A protocol constant of core/ops.ts by name ("SYNC_SECCOMP_FD"). */
-export function initConstant(name: string): number {
-  return C(name);
-}
+const C = initConstant;
 
 let initFdCache: number | null = null;
 
