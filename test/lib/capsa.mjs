@@ -163,7 +163,7 @@ export function leaks() {
   const out = [];
   const mi = readFileSync("/proc/self/mountinfo", "utf8");
   for (const line of mi.split("\n")) {
-    if (/capsa-(bundle|test|spec)/.test(line)) out.push("mount: " + line);
+    if (/capsa-(bundle|spec)-|capsa-test\/rootfs/.test(line)) out.push("mount: " + line);
   }
   if (existsSync(stateRoot)) {
     for (const e of readdirSync(stateRoot)) out.push("state dir: " + join(stateRoot, e));
