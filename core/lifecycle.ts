@@ -74,7 +74,8 @@ function needs(op: string, status: string, want: string[]): Verdict {
 export function checkOperation(op: string, status: string, force: bool): Verdict {
   if (!STATUSES.includes(status)) return new Verdict(false, "lifecycle.status.unknown", "unknown status \"" + status + "\"");
   if (op == "start") return needs(op, status, ["created"]);
-  if (op == "delete") return force ? new Verdict(true, "", "") : needs(op, status, ["stopped"]);
+  // As runc: a created container's process never ran, so delete kills its init without --force.
+  if (op == "delete") return force ? new Verdict(true, "", "") : needs(op, status, ["stopped", "created"]);
   if (op == "pause") return needs(op, status, ["running"]);
   if (op == "resume") return needs(op, status, ["paused"]);
   if (op == "exec") return needs(op, status, ["running"]);

@@ -548,7 +548,7 @@ async function killCmd(g: Globals, argv: string[]): Promise<number> {
 /** `capsa delete [--force] ID`. */
 async function deleteCmd(g: Globals, argv: string[]): Promise<number> {
   const { flags, rest } = parseFlags(argv, { "--force": "bool", "-f": "bool", "--help": "bool", "-h": "bool" }, "delete");
-  if (help(flags, "usage: capsa delete [--force] ID\n\nDeletes a stopped container; --force kills a running one first.\n")) return 0;
+  if (help(flags, "usage: capsa delete [--force] ID\n\nDeletes a stopped or created container (a created one's init is killed, as runc does); --force kills a running or paused one first.\n")) return 0;
   const id = oneId(rest, "delete");
   const force = !!(flags["--force"] || flags["-f"]);
   let c;

@@ -8,6 +8,7 @@ import { CapsaError } from "./errors.ts";
 import { StateDir, checkId, DEFAULT_ROOT, type StateFile } from "./state.ts";
 import { makePlan, hostLastCap, InitProcess, initConstant, type Plan, type Stdio } from "./init.ts";
 import { runHooks, type Hook } from "./hooks.ts";
+import { checkExecutable } from "./compat.ts";
 import { withSeccompListener, type ListenerConfig } from "./seccomp_notify.ts";
 import { planCgroups, applyCgroups, cgroupPids, removeCgroupsAsync, removeCgroups, freezerState, setFrozen, readStats, readStatsText, updateCgroups, type CgroupState } from "./cgroups.ts";
 
@@ -86,6 +87,7 @@ export class Factory {
         .filter(([name]) => name !== "unified")
         .map(([name, host]) => ({ controller: name.replace(/^name=/, ""), host })),
     }, configText);
+    checkExecutable(config, plan.rootfs);
     const sys = await loadSys();
     dir.create();
     const c = new Container(this, id, sys);

@@ -47,7 +47,7 @@ const matrix = {
   resume: ["paused"],
   exec: ["running"],
   kill: ["created", "running", "paused"],
-  delete: ["stopped"],
+  delete: ["stopped", "created"],
 };
 const statuses = ["created", "running", "pausing", "paused", "stopped"];
 
