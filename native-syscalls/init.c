@@ -700,25 +700,7 @@ static long op_wait_fifo(void) {
 /* runc's utils.SendFile framing: one message whose data is the file's name and whose control
  * carries the descriptor (SCM_RIGHTS). */
 static long send_fd(int sock, const char *name, int fd) {
-  union {
-    struct cmsghdr h;
-    u8 buf[CMSG_FD_SPACE];
-  } ctl;
-  memset(&ctl, 0, sizeof ctl);
-  ctl.h.cmsg_len = CMSG_FD_LEN;
-  ctl.h.cmsg_level = SOL_SOCKET;
-  ctl.h.cmsg_type = SCM_RIGHTS;
-  memcpy(ctl.buf + sizeof(struct cmsghdr), &fd, sizeof fd);
-  struct iovec iov = {(void *)name, c_strlen(name)};
-  struct msghdr m;
-  memset(&m, 0, sizeof m);
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = &ctl;
-  m.msg_controllen = sizeof ctl;
-  long r;
-  do r = S3(__NR_sendmsg, sock, &m, MSG_NOSIGNAL);
-  while (r == -EINTR);
+  long r = c_send_fd(sock, name, c_strlen(name), fd);
   return r < 0 ? r : 0;
 }
 

@@ -446,26 +446,7 @@ EXPORT int capsa_recv_fd(int sock, char *name, int cap, int *namelen) {
  * capsa_write). Returns the bytes sent. */
 EXPORT int capsa_send_fd(int sock, const void *data, int len, int fd) {
   if (len < 1) return -EINVAL;
-  union {
-    struct cmsghdr h;
-    u8 buf[CMSG_FD_SPACE];
-  } ctl;
-  memset(&ctl, 0, sizeof ctl);
-  ctl.h.cmsg_len = CMSG_FD_LEN;
-  ctl.h.cmsg_level = SOL_SOCKET;
-  ctl.h.cmsg_type = SCM_RIGHTS;
-  memcpy(ctl.buf + sizeof(struct cmsghdr), &fd, sizeof fd);
-  struct iovec iov = {(void *)data, (usize)len};
-  struct msghdr m;
-  memset(&m, 0, sizeof m);
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = &ctl;
-  m.msg_controllen = sizeof ctl;
-  long r;
-  do r = S3(__NR_sendmsg, sock, &m, MSG_NOSIGNAL);
-  while (r == -EINTR);
-  return (int)r;
+  return (int)c_send_fd(sock, data, (usize)len, fd);
 }
 
 /* SECCOMP_IOCTL_NOTIF_RECV: blocks for the next notification on a listener and copies the

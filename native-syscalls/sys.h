@@ -430,5 +430,8 @@ HIDDEN char *c_utoa(char *out, unsigned long v); /* writes digits + NUL, returns
 HIDDEN int c_fdpath(char *out, int fd);           /* "/proc/self/fd/N" */
 HIDDEN long c_reset_signals(void);                /* every disposition SIG_DFL, mask empty */
 HIDDEN long c_cloexec_from(unsigned lowfd);       /* close_range(CLOEXEC) with a /proc fallback */
+/* One sendmsg of data with one SCM_RIGHTS descriptor (runc's utils.SendFile framing when the
+ * data is a name); MSG_NOSIGNAL, retried on EINTR. Returns the bytes sent or -errno. */
+HIDDEN long c_send_fd(int sock, const void *data, usize len, int fd);
 
 #endif

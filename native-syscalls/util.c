@@ -99,3 +99,26 @@ HIDDEN long c_cloexec_from(unsigned lowfd) {
     }
   }
 }
+
+long c_send_fd(int sock, const void *data, usize len, int fd) {
+  union {
+    struct cmsghdr h;
+    u8 buf[CMSG_FD_SPACE];
+  } ctl;
+  memset(&ctl, 0, sizeof ctl);
+  ctl.h.cmsg_len = CMSG_FD_LEN;
+  ctl.h.cmsg_level = SOL_SOCKET;
+  ctl.h.cmsg_type = SCM_RIGHTS;
+  memcpy(ctl.buf + sizeof(struct cmsghdr), &fd, sizeof fd);
+  struct iovec iov = {(void *)data, len};
+  struct msghdr m;
+  memset(&m, 0, sizeof m);
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = &ctl;
+  m.msg_controllen = sizeof ctl;
+  long r;
+  do r = S3(__NR_sendmsg, sock, &m, MSG_NOSIGNAL);
+  while (r == -EINTR);
+  return r;
+}

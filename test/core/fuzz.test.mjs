@@ -8,6 +8,7 @@ import * as assert from "uvu/assert";
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { load } from "../lib/core.mjs";
+import { prng } from "../lib/prng.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const SPEC = here("../../../shared/runtime-spec/schema/test/config/");
@@ -20,17 +21,6 @@ for (const dir of [SPEC + "good/", SPEC + "bad/", FIXTURES]) {
 }
 seeds.push(readFileSync(here("../fixtures/seccomp/docker-default.json"), "utf8"));
 
-// mulberry32: a small seeded PRNG.
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rnd = prng(0xc0ffee);
 const int = (n) => Math.floor(rnd() * n);
 const pick = (a) => a[int(a.length)];

@@ -8,6 +8,7 @@ import * as assert from "uvu/assert";
 import { readFileSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { load } from "../lib/core.mjs";
+import { prng } from "../lib/prng.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const core = await load();
@@ -187,16 +188,6 @@ function expected(p, target, arch, nr, args) {
 
 // ---- cases -----------------------------------------------------------------------------------
 
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rnd = prng(0x5ecc0);
 const r64 = () => (BigInt(Math.floor(rnd() * 2 ** 32)) << 32n) | BigInt(Math.floor(rnd() * 2 ** 32));
 
