@@ -1,8 +1,9 @@
 // Shared helpers of the client suites (podman, containerd): they drive capsa as their OCI
 // runtime the way these tools drive runc, from private storage dirs under /tmp.
-import { spawnSync, spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmdirSync, openSync, closeSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
+import { runCommand } from "../lib/capsa.mjs";
 
 /** The path of `name` on PATH, or null. */
 export function which(name) {
@@ -15,25 +16,9 @@ export function which(name) {
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;
 
-let seq = 0;
 /** Runs a command; output goes through files (a detached container keeps its stdio open). */
 export function sh(cmd, args, opts = {}) {
-  const base = `/tmp/capsa-client-out-${process.pid}-${++seq}`;
-  const fo = openSync(base + ".out", "w"), fe = openSync(base + ".err", "w");
-  let r;
-  try {
-    r = spawnSync(cmd, args, {
-      input: opts.input ?? "",
-      env: { ...env, ...(opts.env ?? {}) },
-      timeout: opts.timeout ?? 60_000,
-      stdio: ["pipe", fo, fe],
-    });
-  } finally {
-    closeSync(fo);
-    closeSync(fe);
-  }
-  const read = (p) => { try { return readFileSync(p, "utf8"); } finally { rmSync(p, { force: true }); } };
-  return { status: r.status, signal: r.signal, stdout: read(base + ".out"), stderr: read(base + ".err"), error: r.error };
+  return runCommand(cmd, args, opts);
 }
 
 /** Starts a command in the background; `done` resolves with {status, stdout, stderr}. */

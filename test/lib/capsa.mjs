@@ -36,13 +36,13 @@ function readAndRemove(p) {
   }
 }
 
-/** Runs `capsa --root <stateRoot> ...args`; returns {status, stdout, stderr}. */
-export function capsa(args, opts = {}) {
+/** Runs a command with its output in files; returns {status, signal, stdout, stderr, error}. */
+export function runCommand(cmd, args, opts = {}) {
   const [o, e] = outFiles();
   const fo = openSync(o, "w"), fe = openSync(e, "w");
   let r;
   try {
-    r = spawnSync(bin, ["--root", opts.root ?? stateRoot, ...args], {
+    r = spawnSync(cmd, args, {
       cwd: opts.cwd ?? root,
       input: opts.input ?? "",
       env: { ...env, ...(opts.env ?? {}) },
@@ -54,6 +54,11 @@ export function capsa(args, opts = {}) {
     closeSync(fe);
   }
   return { status: r.status, signal: r.signal, stdout: readAndRemove(o), stderr: readAndRemove(e), error: r.error };
+}
+
+/** Runs `capsa --root <stateRoot> ...args`; returns {status, stdout, stderr}. */
+export function capsa(args, opts = {}) {
+  return runCommand(bin, ["--root", opts.root ?? stateRoot, ...args], opts);
 }
 
 /** Starts capsa in the background; `done` resolves with {status, stdout, stderr} when it exits. */
