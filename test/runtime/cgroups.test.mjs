@@ -29,10 +29,11 @@ test("memory.limit 32 MiB: allocating 64 MiB is OOM-killed, and events reports i
   });
   assert.is(cg("memory", id, "memory.limit_in_bytes"), String(32 * 1024 * 1024));
   const ev = capsaAsync(["events", "--interval", "100ms", id]);
-  // The allocating shell makes itself and its children the OOM killer's first choice, so the
-  // victim is the allocation (tail), never the container's init. It waits a second first, so
-  // `events` has taken its first sample before the kill.
-  const r = capsa(["exec", id, "sh", "-c", "echo 1000 > /proc/self/oom_score_adj; sleep 1; head -c 64m /dev/zero | tail -c 60m > /dev/null; echo rc=$?"]);
+  // The allocation runs in a subshell that makes itself and its children the OOM killer's
+  // first choices (oom_score_adj 1000), so whatever the kernel kills, even twice in a row, is
+  // the allocation, never the reporting shell or the container's init. It waits a second first,
+  // so `events` has taken its first sample before the kill.
+  const r = capsa(["exec", id, "sh", "-c", "sleep 1; (echo 1000 > /proc/self/oom_score_adj; head -c 64m /dev/zero | tail -c 60m > /dev/null); echo rc=$?"]);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /^rc=137$/m, "the allocating process died of SIGKILL");
   const stats = JSON.parse(ok(capsa(["events", "--stats", id]), "events --stats"));
