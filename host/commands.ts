@@ -115,7 +115,7 @@ function specCmd(argv: string[]): number {
 
 const RUN_FLAGS: Record<string, "bool" | "value"> = {
   "--bundle": "value", "-b": "value", "--no-pivot": "bool", "--preserve-fds": "value", "--pid-file": "value",
-  "--no-new-keyring": "bool", "--console-socket": "value", "--detach": "bool", "-d": "bool", "--keep": "bool",
+  "--no-new-keyring": "bool", "--console-socket": "value", "--detach": "bool", "-d": "bool",
   "--no-subreaper": "bool", "--help": "bool", "-h": "bool",
 };
 
@@ -269,7 +269,7 @@ async function runCmd(g: Globals, argv: string[]): Promise<number> {
     return exitCodeOf(st);
   } finally {
     for (const f of off) f();
-    if (!flags["--keep"]) await c.destroy(true);
+    await c.destroy(true);
   }
 }
 

@@ -127,7 +127,6 @@ export class Factory {
         config,
         owner: "",
         hooks: config.hooks ?? null,
-        namespaces: namespacesOf(config),
         cgroup: cg,
       });
       c.init = init;
@@ -266,11 +265,10 @@ export class Container {
     if (!r.value.allowed) throw new CapsaError(r.value.message ?? `cannot ${op}`, r.value.code ?? "lifecycle");
   }
 
-  /** The pids of the container's processes (those in the init's pid namespace; the init alone without one). */
+  /** The pids of the container's processes: its cgroup's members. */
   processes(s: StateFile = this.stateFile()): number[] {
     if (s.cgroup) return cgroupPids(s.cgroup);
-    if (this.status(s) === "stopped") return [];
-    return pidsLike(s.init_process_pid, s.namespaces?.includes("pid") ?? false);
+    return this.status(s) === "stopped" ? [] : [s.init_process_pid];
   }
 
   /**
@@ -491,9 +489,6 @@ function readConfig(bundle: string): string {
   }
 }
 
-function namespacesOf(config: { linux?: { namespaces?: { type: string; path?: string }[] } }): string[] {
-  return (config.linux?.namespaces ?? []).map((n) => n.type);
-}
 
 /** Field 22 of /proc/PID/stat, parsed by the core; null when the process is gone. */
 export function procStartTime(pid: number): string | null {
@@ -507,26 +502,6 @@ export function procStartTime(pid: number): string | null {
   return r.value.status === "stopped" ? null : r.value.startTime ?? null;
 }
 
-/** Every pid that shares the init's pid namespace (when it has its own), or the init alone. */
-function pidsLike(init: number, ownPidNs: boolean): number[] {
-  if (!ownPidNs) return [init];
-  let ns: string;
-  try {
-    ns = readLink(`/proc/${init}/ns/pid`);
-  } catch {
-    return [];
-  }
-  const out: number[] = [];
-  for (const name of readDir("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readLink(`/proc/${name}/ns/pid`) === ns) out.push(Number(name));
-    } catch { /* gone */ }
-  }
-  return out.sort((a, b) => a - b);
-}
-
-import { readLink } from "./rt.ts";
 
 export function signalNumber(name: string): number {
   const r = loadCore().json<{ signal?: number; error?: string }>("signal", { name });

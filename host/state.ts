@@ -25,8 +25,6 @@ export interface StateFile {
   config: unknown;
   owner?: string;
   hooks?: unknown;
-  /** The namespace kinds of the config (to know whether the container has its own pid namespace). */
-  namespaces?: string[];
   /** The container's cgroups: paths, the directories capsa created, the stats files. */
   cgroup?: import("./cgroups.ts").CgroupState | null;
 }
