@@ -1,5 +1,6 @@
 // Diagnostics: what is wrong, where (a JSON Pointer into config.json), and a stable code.
 import { JValue, Kind, kindName, Obj, jsonArray, pointerToken } from "./json";
+import { join } from "./strings";
 
 export const enum Severity { Error = 0, Warning = 1 }
 
@@ -155,5 +156,5 @@ export function area(pointer: string, suffix: string): string {
     if (!digits) out.push(t.replaceAll("~1", "/").replaceAll("~0", "~"));
   }
   out.push(suffix);
-  return out.join(".");
+  return join(out, ".");
 }

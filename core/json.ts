@@ -5,6 +5,8 @@
 // control characters in strings, duplicate object keys, and nesting deeper than MAX_DEPTH.
 // Numbers keep their source text so 64-bit integers stay exact.
 
+import { join } from "./strings";
+
 export const MAX_DEPTH: i32 = 128;
 
 export const enum Kind {
@@ -391,7 +393,7 @@ export class Parser {
     }
     if (parts.length == 0) return "";
     if (parts.length == 1) return parts[0];
-    return parts.join("");
+    return join(parts);
   }
 }
 
@@ -472,13 +474,13 @@ export function quote(s: string): string {
   }
   if (run < s.length) out.push(s.substring(run));
   out.push("\"");
-  return out.join("");
+  return join(out);
 }
 
 export function stringify(v: JValue): string {
   const out: string[] = [];
   write(v, out);
-  return out.join("");
+  return join(out);
 }
 
 function write(v: JValue, out: string[]): void {
@@ -534,9 +536,9 @@ export class Obj {
   bool(k: string, v: bool): Obj { this.key(k); this.parts.push(v ? "true" : "false"); return this; }
   i64(k: string, v: i64): Obj { this.key(k); this.parts.push(v.toString()); return this; }
   u64(k: string, v: u64): Obj { this.key(k); this.parts.push(v.toString()); return this; }
-  done(): string { this.parts.push("}"); return this.parts.join(""); }
+  done(): string { this.parts.push("}"); return join(this.parts); }
 }
 
 export function jsonArray(items: string[]): string {
-  return "[" + items.join(",") + "]";
+  return "[" + join(items, ",") + "]";
 }

@@ -1,6 +1,7 @@
 // The container lifecycle: the seed's five statuses, status derived from observations, and
 // which operations each status allows.
 import { JValue } from "./json";
+import { join } from "./strings";
 
 export const STATUSES: string[] = ["created", "running", "pausing", "paused", "stopped"];
 
@@ -66,7 +67,7 @@ function needs(op: string, status: string, want: string[]): Verdict {
   if (want.includes(status)) return new Verdict(true, "", "");
   let w = want[0];
   if (want.length == 2) w = want[0] + " or " + want[1];
-  else if (want.length > 2) w = want.slice(0, want.length - 1).join(", ") + " or " + want[want.length - 1];
+  else if (want.length > 2) w = join(want.slice(0, want.length - 1), ", ") + " or " + want[want.length - 1];
   return new Verdict(false, "lifecycle." + op + "." + status,
     "cannot " + op + " a container that is " + status + ": " + op + " needs it " + w);
 }

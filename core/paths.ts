@@ -1,5 +1,7 @@
 // Path helpers (POSIX, lexical: the core never touches a file system).
 
+import { join as joinStrings } from "./strings";
+
 export function isAbsolute(p: string): bool { return p.length > 0 && p.charCodeAt(0) == 0x2f; }
 
 /** Lexically cleans a path: collapses `//`, removes `.`, resolves `..` without going above `/`. */
@@ -17,7 +19,7 @@ export function clean(p: string): string {
     }
     out.push(s);
   }
-  const j = out.join("/");
+  const j = joinStrings(out, "/");
   if (abs) return "/" + j;
   return j.length == 0 ? "." : j;
 }

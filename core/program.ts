@@ -3,6 +3,7 @@
 // short human description, so a failing op can be reported as `mounts[3] (/sys, sysfs)`.
 import { OPS, OP_COUNT, PROGRAM_MAGIC, PROGRAM_VERSION } from "./ops";
 import { JValue, Obj, quote, jsonArray } from "./json";
+import { join } from "./strings";
 
 export class Op {
   ints: i64[] = [];
@@ -98,7 +99,7 @@ export class Program {
   text(): string {
     const lines: string[] = [];
     for (let i = 0; i < this.ops.length; i++) lines.push(opLine(i, this.ops[i]));
-    return lines.join("\n") + "\n";
+    return join(lines, "\n") + "\n";
   }
 }
 
@@ -132,7 +133,7 @@ function opLine(i: i32, op: Op): string {
     if (v.length > 60) v = v.substring(0, 57) + "...";
     parts.push(name.length > 0 ? name + "=" + quote(v) : quote(v));
   }
-  let line = pad(i.toString(), 4) + pad(opName(op.code), 14) + parts.join(" ");
+  let line = pad(i.toString(), 4) + pad(opName(op.code), 14) + join(parts, " ");
   if (op.pointer.length > 0 || op.what.length > 0) line += "    # " + (op.pointer.length > 0 ? op.pointer : "(runtime)");
   return line;
 }

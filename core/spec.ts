@@ -3,6 +3,7 @@
 // terminal defaults to false, the cgroup namespace is always listed, and ociVersion is the
 // runtime-spec version capsa implements.
 import { JValue, Kind, Obj, quote, jsonArray } from "./json";
+import { join } from "./strings";
 
 export class SpecOutcome {
   constructor(public status: i32, public json: string) {}
@@ -144,5 +145,5 @@ export function pretty(s: string): string {
     }
   }
   if (run < n) out.push(s.substring(run));
-  return out.join("");
+  return join(out);
 }

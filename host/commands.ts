@@ -155,7 +155,7 @@ async function planCmd(g: Globals, argv: string[]): Promise<number> {
   writeOut(`# clone flags: 0x${BigInt(plan.spawn.cloneFlags).toString(16)}\n`);
   if (plan.userns) writeOut(`# uid_map: ${plan.userns.uidMappings.trim().replace(/\n/g, "; ")}\n# gid_map: ${plan.userns.gidMappings.trim().replace(/\n/g, "; ")}\n`);
   for (const d of plan.diagnostics) writeOut(`# ${d.severity}: ${d.pointer}: ${d.message} [${d.code}]\n`);
-  writeOut(plan.text);
+  writeOut(plan.text ?? "");
   return 0;
 }
 

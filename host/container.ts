@@ -86,7 +86,7 @@ export class Factory {
       cgroupMounts: Object.entries(cgPlan.plan.paths)
         .filter(([name]) => name !== "unified")
         .map(([name, host]) => ({ controller: name.replace(/^name=/, ""), host })),
-    }, configText);
+    }, configText, undefined, false);
     checkExecutable(config, plan.rootfs);
     const sys = await loadSys();
     dir.create();
@@ -350,7 +350,7 @@ export class Container {
         process,
         hooks: false,
         cgroupDirs: s.cgroup ? Object.values(s.cgroup.paths) : [],
-      }, JSON.stringify(s.config));
+      }, JSON.stringify(s.config), undefined, false);
       const preserve = Array.from({ length: opts.preserveFds ?? 0 }, (_, i) => 3 + i);
       if (opts.consoleSocket !== undefined) preserve.push(opts.consoleSocket);
       // An exec'd process hands over its own seccomp listener (as runc): state "running".

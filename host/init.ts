@@ -35,15 +35,25 @@ export interface Plan {
   readonly: boolean;
   process: { terminal?: boolean; args?: string[]; [k: string]: unknown };
   hooks: Record<string, unknown> | null;
-  ops: OpRow[];
-  text: string;
+  /** The op table and its text: only with `describe` (see makePlan). */
+  ops?: OpRow[];
+  text?: string;
+  /** The op table, planned again on demand when the plan was made without it. */
+  describeOps(): OpRow[];
 }
 
-/** Validates and plans in one core call. Throws ConfigError with the diagnostics when refused. */
-export function makePlan(facts: Facts, configText: string, core: Core = loadCore()): { plan: Plan; program: Uint8Array } {
-  const r = core.call("plan", JSON.stringify({ arch: arch(), ...facts }) + "\n" + configText);
+/**
+ * Validates and plans in one core call. Throws ConfigError with the diagnostics when refused.
+ * With `describe` false the core leaves out the op table and its text (most of a plan's cost);
+ * `plan.describeOps()` plans again with them, for an op's error message.
+ */
+export function makePlan(facts: Facts, configText: string, core: Core = loadCore(), describe = true): { plan: Plan; program: Uint8Array } {
+  const input = (d: boolean) => JSON.stringify({ arch: arch(), ...facts, describe: d }) + "\n" + configText;
+  const r = core.call("plan", input(describe));
   const plan = JSON.parse(r.text) as Plan;
   if (r.status !== 0 || !plan.valid) throw new ConfigError(plan.diagnostics ?? []);
+  let ops = plan.ops;
+  plan.describeOps = () => (ops ??= (JSON.parse(core.call("plan", input(true)).text) as Plan).ops ?? []);
   return { plan, program: core.blob() };
 }
 
@@ -214,7 +224,7 @@ export class InitProcess {
   private opError(index: number, errno: number): CapsaError {
     if (index === 0xffffffff) return new CapsaError(`cannot start capsa-init: ${errnoText(errno)}`, "init.spawn");
     if (index === 0xfffffffe) return new CapsaError(`capsa-init refused the program: ${errnoText(errno)}`, "init.program");
-    const op = this.plan.ops[index];
+    const op = this.plan.describeOps()[index];
     if (!op) return new CapsaError(`init op ${index} failed: ${errnoText(errno)}`, "init.op");
     const where = op.what || op.pointer || `op ${index}`;
     return new CapsaError(`${where}: ${op.op} failed: ${errnoText(errno)}`, "init.op." + op.op);

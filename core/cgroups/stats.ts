@@ -3,6 +3,7 @@
 // lifecycle's THAWED / FREEZING / FROZEN. Which layout the files come from is told by which files
 // there are (memory.current is v2, memory.usage_in_bytes v1, …).
 import { JValue, Obj, jsonArray } from "../json";
+import { join } from "../strings";
 
 const MAX: u64 = u64.MAX_VALUE;
 
@@ -91,7 +92,7 @@ function cpu(f: Files): string {
       const w = ls[i].trim().split(" ");
       if (w.length == 3) { pu.push(num(w[1]).toString()); pk.push(num(w[2]).toString()); }
     }
-    const w = lines(f.text("cpuacct.usage_percpu")).join(" ").split(" ");
+    const w = join(lines(f.text("cpuacct.usage_percpu")), " ").split(" ");
     for (let i = 0; i < w.length; i++) if (w[i].length > 0) pc.push(num(w[i]).toString());
     const t = o("total kernel user", [f.n("cpuacct.usage"), st.get("system") * 10000000, st.get("user") * 10000000]);
     u = t.substring(0, t.length - 1) + ",\"percpu\":" + jsonArray(pc) + ",\"percpu_kernel\":" + jsonArray(pk) + ",\"percpu_user\":" + jsonArray(pu) + "}";

@@ -38,6 +38,9 @@ export class Facts {
   /** The descriptor the init gets its console socket on (3 + preserveFds or above), or -1:
    * with process.terminal, the init opens a pty and sends its master there. */
   consoleFd: i32 = -1;
+  /** Include the op table (`ops`) and its text (`text`) in the plan's JSON. A runtime that only
+   * runs the program leaves them out and asks again, with them, when an op fails. */
+  describe: bool = true;
 }
 
 export let factsError: string = "";
@@ -86,15 +89,16 @@ export function readFacts(v: JValue): Facts | null {
   if (f.lastCap < 0) return bad("lastCap", "an integer from 0 to 63");
   f.preserveFds = small(v, "preserveFds", 0, 1 << 20);
   if (f.preserveFds < 0) return bad("preserveFds", "a small non-negative integer");
-  const keys: string[] = ["noPivot", "hooks", "rootless", "cgroupV2", "kcore"];
+  const keys: string[] = ["noPivot", "hooks", "rootless", "cgroupV2", "kcore", "describe"];
   for (let i = 0; i < keys.length; i++) {
-    const b = flag(v, keys[i], i == 1 || i == 4);
+    const b = flag(v, keys[i], i == 1 || i >= 4);
     if (b < 0) return bad(keys[i], "a boolean");
     if (i == 0) f.noPivot = b == 1;
     else if (i == 1) f.hooks = b == 1;
     else if (i == 2) f.rootless = b == 1;
     else if (i == 3) f.cgroupV2 = b == 1;
-    else f.kcore = b == 1;
+    else if (i == 4) f.kcore = b == 1;
+    else f.describe = b == 1;
   }
   const arch = str(v, "arch");
   if (arch === null || (arch.length > 0 && arch != "x86_64" && arch != "aarch64")) return bad("arch", "\"x86_64\" or \"aarch64\"");

@@ -116,9 +116,7 @@ export function buildPlan(factsValue: JValue, config: JValue): PlanOutcome {
     .str("rootfs", c.rootfs)
     .bool("readonly", boolOf(objOf(config, "root"), "readonly", false))
     .raw("process", proc)
-    .raw("hooks", hooksJSON(c))
-    .raw("ops", c.prog.describeJSON())
-    .str("text", c.prog.text())
-    .done();
-  return new PlanOutcome(0, json, c.prog.encode());
+    .raw("hooks", hooksJSON(c));
+  if (facts.describe) json.raw("ops", c.prog.describeJSON()).str("text", c.prog.text());
+  return new PlanOutcome(0, json.done(), c.prog.encode());
 }

@@ -1,4 +1,5 @@
 // Mount options → mount(2) flags, propagation, mount_setattr(2) attributes and the data string.
+import { join } from "../strings";
 import {
   MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_SYNCHRONOUS, MS_REMOUNT, MS_MANDLOCK, MS_DIRSYNC,
   MS_NOSYMFOLLOW, MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC, MS_SILENT, MS_POSIXACL, MS_UNBINDABLE,
@@ -69,7 +70,7 @@ export class MountOptions {
   propagationConflictAt: i32 = -1;
 
   isBind(): bool { return (this.flags & MS_BIND) != 0; }
-  dataString(): string { return this.data.join(","); }
+  dataString(): string { return join(this.data, ","); }
 }
 
 export function parseMountOptions(options: string[]): MountOptions {

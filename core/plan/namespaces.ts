@@ -22,6 +22,7 @@ import { JValue, Kind } from "../json";
 import { OP_SETNS, OP_UNSHARE, OP_FORK_PIDNS, OP_SYNC, OP_OPEN_FIFO, OP_WRITE_FILE, OP_SETRESGID, OP_SETRESUID, SYNC_USERMAP } from "../ops";
 import { PlanCtx, NS_ORDER, nsFlag, objOf, arrOf, intOf, member } from "./context";
 import { CLONE_NEWUSER, CLONE_NEWCGROUP, CLONE_NEWTIME, CLONE_NEWPID } from "./consts";
+import { join } from "../strings";
 
 /** User namespace id maps for the runtime to write at SYNC_USERMAP. */
 export class UserMaps {
@@ -95,7 +96,7 @@ function becomeRoot(c: PlanCtx): void {
 function names(flags: i64): string {
   const out: string[] = [];
   for (let i = 0; i < NS_ORDER.length; i++) if ((flags & nsFlag(NS_ORDER[i])) != 0) out.push(NS_ORDER[i]);
-  return out.join(", ");
+  return join(out, ", ");
 }
 
 function timeOffsets(c: PlanCtx): string {

@@ -18,6 +18,7 @@ import { planMasks } from "./rootfs";
 import { isMapped } from "./namespaces";
 import { PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS } from "./consts";
 import { compileSeccomp, seccompFlags } from "../seccomp/index";
+import { join } from "../strings";
 
 const CAP_SETS: string[] = ["bounding", "effective", "permitted", "inheritable", "ambient"];
 
@@ -294,7 +295,7 @@ function seccompFilterFlags(c: PlanCtx, sc: JValue): i64 {
         if (n.kind != Kind.String || !INIT_HANDOVER_SYSCALLS.includes(n.str)) continue;
         const ptr = "/linux/seccomp/syscalls/" + i.toString() + "/names/" + j.toString();
         c.d.error(ptr, "linux.seccomp.syscalls.names.notifyHandover",
-          n.str + " cannot be notified: the init makes it before the runtime has handed the listener to linux.seccomp.listenerPath (allow " + INIT_HANDOVER_SYSCALLS.join(", ") + ")");
+          n.str + " cannot be notified: the init makes it before the runtime has handed the listener to linux.seccomp.listenerPath (allow " + join(INIT_HANDOVER_SYSCALLS, ", ") + ")");
       }
     }
   }

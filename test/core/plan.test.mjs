@@ -5,7 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { call, plan, opTable, decodeProgram } from "../lib/plan-core.mjs";
+import { call, plan, opTable, decodeProgram, DEFAULT_FACTS } from "../lib/plan-core.mjs";
 
 const exampleText = () => readFileSync(new URL("../../../shared/runtime-spec/schema/test/config/good/spec-example.json", import.meta.url), "utf8");
 
@@ -621,6 +621,23 @@ test("malformed facts: an error, not a crash", () => {
     assert.is(r.status, 1, input);
     assert.type(r.json.error, "string", input);
   }
+});
+
+test("describe: false leaves out the op table and text, and the program is byte for byte the same", () => {
+  const cfg = JSON.parse(exampleText());
+  const full = ok(plan(cfg));
+  const lean = plan(cfg, { describe: false });
+  assert.is(lean.status, 0);
+  assert.is(lean.json.valid, true);
+  assert.ok(full.ops.length > 10 && full.text.length > 0);
+  assert.is(lean.json.ops, undefined);
+  assert.is(lean.json.text, undefined);
+  assert.equal(lean.blob, plan(cfg).blob);
+  const { ops: _o, text: _t, ...rest } = full;
+  assert.equal(lean.json, rest);
+  const bad = call("plan", JSON.stringify({ ...DEFAULT_FACTS, describe: "no" }) + "\n{}");
+  assert.is(bad.status, 1);
+  assert.match(bad.json.error, /facts\.describe must be a boolean/);
 });
 
 // ---- robustness ------------------------------------------------------------------------------
