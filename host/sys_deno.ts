@@ -1,7 +1,7 @@
 // The Deno backend of Sys: libcapsa.so through Deno.dlopen. Blocking calls have `nonblocking`
 // twins that Deno runs on its blocking thread pool. No `node:` imports on this path.
 import type { Sys, SpawnOptions, Spawned, WaitStatus } from "./sys.ts";
-import { check, decodeWait, initPath, TERMIOS_SIZE, ENOTTY, decodeSeccompNotif, encodeSeccompResp } from "./sys.ts";
+import { check, decodeWait, initPath, lazyBindings, TERMIOS_SIZE, ENOTTY, decodeSeccompNotif, encodeSeccompResp } from "./sys.ts";
 
 // deno-lint-ignore no-explicit-any
 declare const Deno: any;
@@ -50,7 +50,9 @@ const SYMBOLS = {
 } as const;
 
 export function denoSys(path: string): Sys {
-  const f = Deno.dlopen(path, SYMBOLS).symbols;
+  // One Deno.dlopen per symbol, on first use (the library itself is mapped once).
+  // deno-lint-ignore no-explicit-any
+  const f: any = lazyBindings(SYMBOLS, (name, def) => Deno.dlopen(path, { [name]: def }).symbols[name]);
 
   const waited = (pid: number, r: number, st: Int32Array): WaitStatus | null => {
     check("wait", r, "pid " + pid);

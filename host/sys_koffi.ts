@@ -1,7 +1,7 @@
 // The Node backend of Sys: libcapsa.so through koffi. Blocking calls have `.async` twins that
 // run on koffi's worker threads.
 import type { Sys, SpawnOptions, Spawned, WaitStatus } from "./sys.ts";
-import { check, decodeWait, initPath, TERMIOS_SIZE, ENOTTY, decodeSeccompNotif, encodeSeccompResp } from "./sys.ts";
+import { check, decodeWait, initPath, lazyBindings, TERMIOS_SIZE, ENOTTY, decodeSeccompNotif, encodeSeccompResp } from "./sys.ts";
 
 type Fn = ((...args: any[]) => any) & { async: (...args: any[]) => void };
 
@@ -15,39 +15,38 @@ export async function koffiSys(path: string): Promise<Sys> {
   const mod: any = await import("koffi");
   const koffi = mod.default ?? mod;
   const lib = koffi.load(path);
-  const f = {
-    socketpair: lib.func("int capsa_socketpair(int *fds)") as Fn,
-    initFd: lib.func("int capsa_init_fd(const char *path)") as Fn,
-    spawn: lib.func(
-      "int capsa_spawn(int init_fd, uint64_t clone_flags, int sync_fd, int in_fd, int out_fd, int err_fd, const int *preserve, int npreserve, int *pidfd_out)",
-    ) as Fn,
-    wait: lib.func("int capsa_wait(int pid, int *status, int options)") as Fn,
-    read: lib.func("int capsa_read(int fd, void *buf, int len)") as Fn,
-    write: lib.func("int capsa_write(int fd, const void *buf, int len)") as Fn,
-    close: lib.func("int capsa_close(int fd)") as Fn,
-    kill: lib.func("int capsa_kill(int pid, int sig)") as Fn,
-    pidfdSendSignal: lib.func("int capsa_pidfd_send_signal(int pidfd, int sig)") as Fn,
-    pidfdOpen: lib.func("int capsa_pidfd_open(int pid)") as Fn,
-    open: lib.func("int capsa_open(const char *path, int flags, int mode)") as Fn,
-    mkfifo: lib.func("int capsa_mkfifo(const char *path, int mode)") as Fn,
-    poll: lib.func("int capsa_poll(int fd, int events, int timeout_ms)") as Fn,
-    setSubreaper: lib.func("int capsa_set_subreaper(int on)") as Fn,
-    flock: lib.func("int capsa_flock(int fd, int op)") as Fn,
-    pipe: lib.func("int capsa_pipe(int *fds)") as Fn,
-    bpfDeviceAttach: lib.func("int capsa_bpf_device_attach(const void *insns, int n, const char *license, int cgroup_fd, uint8_t *log, int log_len)") as Fn,
-    connectUnix: lib.func("int capsa_connect_unix(const char *path)") as Fn,
-    listenUnix: lib.func("int capsa_listen_unix(const char *path, int backlog)") as Fn,
-    accept: lib.func("int capsa_accept(int fd)") as Fn,
-    recvFd: lib.func("int capsa_recv_fd(int sock, void *name, int cap, int *namelen)") as Fn,
-    sendFd: lib.func("int capsa_send_fd(int sock, const void *data, int len, int fd)") as Fn,
-    notifRecv: lib.func("int capsa_seccomp_notif_recv(int fd, void *out)") as Fn,
-    notifSend: lib.func("int capsa_seccomp_notif_send(int fd, const void *resp)") as Fn,
-    ttyRaw: lib.func("int capsa_tty_raw(int fd, void *saved)") as Fn,
-    ttySet: lib.func("int capsa_tty_set(int fd, const void *saved)") as Fn,
-    getWinsize: lib.func("int capsa_get_winsize(int fd, uint16_t *size)") as Fn,
-    setWinsize: lib.func("int capsa_set_winsize(int fd, int rows, int cols)") as Fn,
-    pump: lib.func("int capsa_pump(int in_fd, int pty, int out_fd, int stop_fd)") as Fn,
-  };
+  // Each function is declared on first use.
+  const f = lazyBindings({
+    socketpair: "int capsa_socketpair(int *fds)",
+    initFd: "int capsa_init_fd(const char *path)",
+    spawn: "int capsa_spawn(int init_fd, uint64_t clone_flags, int sync_fd, int in_fd, int out_fd, int err_fd, const int *preserve, int npreserve, int *pidfd_out)",
+    wait: "int capsa_wait(int pid, int *status, int options)",
+    read: "int capsa_read(int fd, void *buf, int len)",
+    write: "int capsa_write(int fd, const void *buf, int len)",
+    close: "int capsa_close(int fd)",
+    kill: "int capsa_kill(int pid, int sig)",
+    pidfdSendSignal: "int capsa_pidfd_send_signal(int pidfd, int sig)",
+    pidfdOpen: "int capsa_pidfd_open(int pid)",
+    open: "int capsa_open(const char *path, int flags, int mode)",
+    mkfifo: "int capsa_mkfifo(const char *path, int mode)",
+    poll: "int capsa_poll(int fd, int events, int timeout_ms)",
+    setSubreaper: "int capsa_set_subreaper(int on)",
+    flock: "int capsa_flock(int fd, int op)",
+    pipe: "int capsa_pipe(int *fds)",
+    bpfDeviceAttach: "int capsa_bpf_device_attach(const void *insns, int n, const char *license, int cgroup_fd, uint8_t *log, int log_len)",
+    connectUnix: "int capsa_connect_unix(const char *path)",
+    listenUnix: "int capsa_listen_unix(const char *path, int backlog)",
+    accept: "int capsa_accept(int fd)",
+    recvFd: "int capsa_recv_fd(int sock, void *name, int cap, int *namelen)",
+    sendFd: "int capsa_send_fd(int sock, const void *data, int len, int fd)",
+    notifRecv: "int capsa_seccomp_notif_recv(int fd, void *out)",
+    notifSend: "int capsa_seccomp_notif_send(int fd, const void *resp)",
+    ttyRaw: "int capsa_tty_raw(int fd, void *saved)",
+    ttySet: "int capsa_tty_set(int fd, const void *saved)",
+    getWinsize: "int capsa_get_winsize(int fd, uint16_t *size)",
+    setWinsize: "int capsa_set_winsize(int fd, int rows, int cols)",
+    pump: "int capsa_pump(int in_fd, int pty, int out_fd, int stop_fd)",
+  }, (_name, decl) => lib.func(decl) as Fn);
 
   const waited = (pid: number, r: number, st: Int32Array): WaitStatus | null => {
     check("wait", r, "pid " + pid);
