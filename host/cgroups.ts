@@ -15,6 +15,8 @@ export interface Layout {
   mode: "v1" | "hybrid" | "unified";
   unified: { mountpoint: string; root: string; path: string | null; controllers: string[] } | null;
   controllers: Record<string, { mountpoint: string; root: string; path: string | null }>;
+  /** This process's own cgroup.procs file (see primeCgroupMoves), or null. */
+  prime: string | null;
 }
 
 export interface Write { file: string; value: string; pointer?: string; tolerate?: string[]; ifCreated?: boolean }
@@ -69,6 +71,34 @@ export function layout(): Layout {
   if (r.status !== 0) throw new CapsaError(`cannot understand this host's cgroups: ${r.value.error ?? JSON.stringify(r.value)}`, "cgroup.layout");
   layoutCache = r.value;
   return layoutCache;
+}
+
+/**
+ * Keeps cgroup moves cheap until the returned function is called. Moving a process between
+ * cgroups waits for an RCU grace period, 5 to 20 ms, unless another move happened within about
+ * one grace period before. A worker thread (capsa_cgroup_prime) moves this process into the
+ * cgroup it is already in (Layout.primeFile, from the core), now and every 2 ms: the first
+ * wait then runs alongside planning and spawning, and the container's init joins its cgroups,
+ * its first ops, without one. Failures only lose the head start.
+ */
+export function primeCgroupMoves(sys: Sys): () => void {
+  const file = layout().prime;
+  if (!file) return () => {};
+  let fds: [number, number];
+  try {
+    fds = sys.pipe();
+  } catch {
+    return () => {};
+  }
+  const [stopRead, stopWrite] = fds;
+  // Ends when stopWrite is closed; its end closes stopRead.
+  sys.cgroupPrimeAsync(file, stopRead, 2).catch(() => 0).finally(() => sys.close(stopRead));
+  let stopped = false;
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    sys.close(stopWrite);
+  };
 }
 
 /** The nearest existing v1 cpuset directory's cpus and mems (copied into new directories). */

@@ -10,7 +10,7 @@ import { makePlan, hostLastCap, InitProcess, initConstant, type Plan, type Stdio
 import { runHooks, type Hook } from "./hooks.ts";
 import { checkExecutable } from "./compat.ts";
 import { withSeccompListener, type ListenerConfig } from "./seccomp_notify.ts";
-import { planCgroups, applyCgroups, cgroupPids, removeCgroupsAsync, removeCgroups, freezerState, setFrozen, readStats, readStatsText, updateCgroups, type CgroupState } from "./cgroups.ts";
+import { planCgroups, primeCgroupMoves, applyCgroups, cgroupPids, removeCgroupsAsync, removeCgroups, freezerState, setFrozen, readStats, readStatsText, updateCgroups, type CgroupState } from "./cgroups.ts";
 
 export const OCI_VERSION = "1.3.0";
 
@@ -69,6 +69,19 @@ export class Factory {
     const dir = new StateDir(this.root, id);
     const fifo = opts.noFifo ? null : dir.fifo;
     const config = JSON.parse(configText);
+    const sys = await loadSys();
+    const stopPrime = primeCgroupMoves(sys);
+    try {
+      return await this.createWith(sys, stopPrime, id, opts, bundle, configText, config, dir, fifo);
+    } finally {
+      stopPrime();
+    }
+  }
+
+  private async createWith(
+    sys: Sys, stopPrime: () => void, id: string, opts: CreateOptions, bundle: string, configText: string,
+    config: any, dir: StateDir, fifo: string | null,
+  ): Promise<Container> {
     const cgPlan = planCgroups(id, config);
     const { plan, program } = makePlan({
       id,
@@ -88,7 +101,6 @@ export class Factory {
         .map(([name, host]) => ({ controller: name.replace(/^name=/, ""), host })),
     }, configText, undefined, false);
     checkExecutable(config, plan.rootfs);
-    const sys = await loadSys();
     dir.create();
     const c = new Container(this, id, sys);
     const lock = c.lock();
@@ -105,6 +117,7 @@ export class Factory {
       if (opts.consoleSocket !== undefined) preserve.push(opts.consoleSocket);
       const r = await InitProcess.start(sys, plan, program, opts.stdio ?? { stdin: 0, stdout: 1, stderr: 2 }, preserve,
         withSeccompListener(sys, config.linux?.seccomp, (p) => JSON.parse(state(p.pid, "creating")), async (tag, p) => {
+          stopPrime(); // the init has joined its cgroups (its first ops) before any sync
           if (tag === syncTag("SYNC_CREATE_RUNTIME")) {
             await runHooks("prestart", hooks.prestart, state(p.pid, "creating"));
             await runHooks("createRuntime", hooks.createRuntime, state(p.pid, "creating"));
@@ -114,6 +127,7 @@ export class Factory {
           return 0;
         }));
       init = r.init;
+      stopPrime();
       const start = procStartTime(init.pid);
       if (start === null) throw new CapsaError(`the container's init (pid ${init.pid}) exited during create`, "create.init-died");
       dir.write({
@@ -338,29 +352,38 @@ export class Container {
   async spawnProcess(process: Record<string, unknown>, opts: { stdio?: Stdio; preserveFds?: number; consoleSocket?: number } = {}): Promise<InitProcess> {
     return await this.locked(async (s) => {
       this.check("exec", this.status(s));
-      const { plan, program } = makePlan({
-        id: s.id,
-        bundle: s.bundle,
-        stateDir: this.dir.dir,
-        fifo: null,
-        lastCap: hostLastCap(),
-        preserveFds: opts.preserveFds ?? 0,
-        consoleFd: opts.consoleSocket !== undefined ? 3 + (opts.preserveFds ?? 0) : null,
-        execPid: s.init_process_pid,
-        process,
-        hooks: false,
-        cgroupDirs: s.cgroup ? Object.values(s.cgroup.paths) : [],
-      }, JSON.stringify(s.config), undefined, false);
-      const preserve = Array.from({ length: opts.preserveFds ?? 0 }, (_, i) => 3 + i);
-      if (opts.consoleSocket !== undefined) preserve.push(opts.consoleSocket);
-      // An exec'd process hands over its own seccomp listener (as runc): state "running".
-      const seccomp = (s.config as { linux?: { seccomp?: ListenerConfig } } | null)?.linux?.seccomp;
-      const { init } = await InitProcess.start(this.sys, plan, program, opts.stdio ?? { stdin: 0, stdout: 1, stderr: 2 }, preserve,
-        withSeccompListener(this.sys, seccomp, () => ({
-          ociVersion: OCI_VERSION, id: s.id, status: "running", pid: s.init_process_pid, bundle: s.bundle, annotations: s.annotations ?? {},
-        })));
-      return init;
+      const stopPrime = s.cgroup ? primeCgroupMoves(this.sys) : () => {};
+      try {
+        return await this.spawnIn(s, process, opts);
+      } finally {
+        stopPrime();
+      }
     });
+  }
+
+  private async spawnIn(s: StateFile, process: Record<string, unknown>, opts: { stdio?: Stdio; preserveFds?: number; consoleSocket?: number }): Promise<InitProcess> {
+    const { plan, program } = makePlan({
+      id: s.id,
+      bundle: s.bundle,
+      stateDir: this.dir.dir,
+      fifo: null,
+      lastCap: hostLastCap(),
+      preserveFds: opts.preserveFds ?? 0,
+      consoleFd: opts.consoleSocket !== undefined ? 3 + (opts.preserveFds ?? 0) : null,
+      execPid: s.init_process_pid,
+      process,
+      hooks: false,
+      cgroupDirs: s.cgroup ? Object.values(s.cgroup.paths) : [],
+    }, JSON.stringify(s.config), undefined, false);
+    const preserve = Array.from({ length: opts.preserveFds ?? 0 }, (_, i) => 3 + i);
+    if (opts.consoleSocket !== undefined) preserve.push(opts.consoleSocket);
+    // An exec'd process hands over its own seccomp listener (as runc): state "running".
+    const seccomp = (s.config as { linux?: { seccomp?: ListenerConfig } } | null)?.linux?.seccomp;
+    const { init } = await InitProcess.start(this.sys, plan, program, opts.stdio ?? { stdin: 0, stdout: 1, stderr: 2 }, preserve,
+      withSeccompListener(this.sys, seccomp, () => ({
+        ociVersion: OCI_VERSION, id: s.id, status: "running", pid: s.init_process_pid, bundle: s.bundle, annotations: s.annotations ?? {},
+      })));
+    return init;
   }
 
   /** Sends a signal to the init, or with `all` to every process of the container. */

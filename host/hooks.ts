@@ -61,7 +61,8 @@ export async function runHook(kind: string, h: Hook, state: string, opts: HookOp
   const r = core.call("assemble", JSON.stringify(ops));
   if (r.status !== 0) throw new CapsaError(`cannot assemble the hook program: ${r.text}`, "hooks.program");
   const program = core.blob();
-  const plan = { ops: JSON.parse(r.text).ops, userns: null, spawn: { cloneFlags: "0" } } as unknown as Plan;
+  const rows = JSON.parse(r.text).ops;
+  const plan = { ops: rows, describeOps: () => rows, userns: null, spawn: { cloneFlags: "0" } } as unknown as Plan;
   const [rd, wr] = sys.pipe();
   let init: InitProcess;
   try {

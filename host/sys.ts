@@ -91,6 +91,9 @@ export interface Sys {
   /** open(2), always close-on-exec. */
   open(path: string, flags: number, mode?: number): number;
   mkfifo(path: string, mode?: number): void;
+  /** On a worker thread: writes "0" to the cgroup.procs file `procs` now and every periodMs
+   * until stopFd is readable or hung up (see capsa_cgroup_prime); returns the writes made. */
+  cgroupPrimeAsync(procs: string, stopFd: number, periodMs: number): Promise<number>;
   /** Waits up to timeoutMs (-1: forever) for events on fd; returns revents, 0 on timeout. */
   poll(fd: number, events: number, timeoutMs: number): number;
   /** prctl(PR_SET_CHILD_SUBREAPER). */

@@ -29,6 +29,7 @@ const SYMBOLS = {
   capsa_pidfd_open: { parameters: ["i32"], result: "i32" },
   capsa_open: { parameters: ["buffer", "i32", "i32"], result: "i32" },
   capsa_mkfifo: { parameters: ["buffer", "i32"], result: "i32" },
+  capsa_cgroup_prime_async: { name: "capsa_cgroup_prime", parameters: ["buffer", "i32", "i32"], result: "i32", nonblocking: true },
   capsa_poll: { parameters: ["i32", "i32", "i32"], result: "i32" },
   capsa_set_subreaper: { parameters: ["i32"], result: "i32" },
   capsa_flock: { parameters: ["i32", "i32"], result: "i32" },
@@ -113,6 +114,9 @@ export function denoSys(path: string): Sys {
     },
     mkfifo(p: string, mode = 0o622) {
       check("mkfifo", f.capsa_mkfifo(cstr(p), mode), p);
+    },
+    async cgroupPrimeAsync(p: string, stopFd: number, periodMs: number) {
+      return check("write", await f.capsa_cgroup_prime_async(cstr(p), stopFd, periodMs), p);
     },
     poll(fd: number, events: number, timeoutMs: number) {
       return check("poll", f.capsa_poll(fd, events, timeoutMs), "fd " + fd);

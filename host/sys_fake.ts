@@ -112,6 +112,9 @@ export class FakeSys implements Sys {
   mkfifo(path: string, mode = 0o622): void {
     this.run("mkfifo", [path, mode], () => undefined);
   }
+  cgroupPrimeAsync(procs: string, stopFd: number, periodMs: number): Promise<number> {
+    return Promise.resolve(this.run("cgroupPrimeAsync", [procs, stopFd, periodMs], () => 1));
+  }
   poll(fd: number, events: number, timeoutMs: number): number {
     return this.run("poll", [fd, events, timeoutMs], () => events);
   }

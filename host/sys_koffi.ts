@@ -29,6 +29,7 @@ export async function koffiSys(path: string): Promise<Sys> {
     pidfdOpen: "int capsa_pidfd_open(int pid)",
     open: "int capsa_open(const char *path, int flags, int mode)",
     mkfifo: "int capsa_mkfifo(const char *path, int mode)",
+    cgroupPrime: "int capsa_cgroup_prime(const char *procs, int stop_fd, int period_ms)",
     poll: "int capsa_poll(int fd, int events, int timeout_ms)",
     setSubreaper: "int capsa_set_subreaper(int on)",
     flock: "int capsa_flock(int fd, int op)",
@@ -107,6 +108,9 @@ export async function koffiSys(path: string): Promise<Sys> {
     },
     mkfifo(p: string, mode = 0o622) {
       check("mkfifo", f.mkfifo(p, mode), p);
+    },
+    async cgroupPrimeAsync(p: string, stopFd: number, periodMs: number) {
+      return check("write", await callAsync(f.cgroupPrime, p, stopFd, periodMs), p);
     },
     poll(fd: number, events: number, timeoutMs: number) {
       return check("poll", f.poll(fd, events, timeoutMs), "fd " + fd);

@@ -25,9 +25,29 @@ export class Layout {
     const u = this.unified;
     const o = new Obj();
     for (let i = 0; i < this.ctrls.length; i++) o.raw(this.ctrls[i].name, this.ctrls[i].obj().done());
+    const prime = this.primeFile();
     return new Obj().str("mode", this.mode)
       .raw("unified", u === null ? "null" : u.obj().raw("controllers", strList(this.uctrls)).done())
-      .raw("controllers", o.done()).done();
+      .raw("controllers", o.done())
+      .raw("prime", prime === null ? "null" : quote(prime)).done();
+  }
+
+  /**
+   * The cgroup.procs file of this process's own cgroup (a v1 hierarchy first), or null.
+   * Moving a process between cgroups waits for an RCU grace period (the cgroup threadgroup
+   * rwsem's write side), 5 to 20 ms; the next moves within about one more grace period are
+   * free. Writing "0" here moves the runtime to the cgroup it is already in, so a runtime that
+   * does it on a worker thread at start-up has that wait behind it, not ahead, when the
+   * container's init joins its cgroups.
+   */
+  primeFile(): string | null {
+    for (let i = 0; i < this.ctrls.length; i++) {
+      const h = this.ctrls[i];
+      if (h.path !== null) return clean(h.mountpoint + "/" + h.path! + "/cgroup.procs");
+    }
+    const u = this.unified;
+    if (u !== null && u.path !== null) return clean(u.mountpoint + "/" + u.path! + "/cgroup.procs");
+    return null;
   }
 }
 

@@ -4,7 +4,7 @@
 // interpreter below, and stats parsing.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { call, raw, load } from "../lib/core.mjs";
 
@@ -112,11 +112,24 @@ test("layout: bind-mounted hierarchies (a container without a cgroup namespace)"
   assert.equal(ns.unified.path, null);
 });
 
+test("layout: prime is the caller's own cgroup.procs (a v1 hierarchy first); writing 0 there moves nothing", () => {
+  assert.is(V1.prime, "/sys/fs/cgroup/rdma/cgroup.procs", "the first v1 line of /proc/self/cgroup");
+  assert.is(UNI.prime, "/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/app.slice/vte-spawn-1.scope/cgroup.procs");
+  // A hierarchy whose mount does not hold the cgroup (path null) is skipped.
+  assert.is(layoutOf(fx("nested.mountinfo"), fx("nested.cgroup")).prime, "/sys/fs/cgroup/cpu set/docker/4f1c/cgroup.procs");
+  assert.is(layoutOf("35 24 0:30 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", "0::/../../sibling\n").prime, null);
+  // This machine: the file exists, and writing "0" (this process) leaves /proc/self/cgroup as it was.
+  const mine = layoutOf(readFileSync("/proc/self/mountinfo", "utf8"), readFileSync("/proc/self/cgroup", "utf8"));
+  const before = readFileSync("/proc/self/cgroup", "utf8");
+  writeFileSync(mine.prime, "0");
+  assert.is(readFileSync("/proc/self/cgroup", "utf8"), before);
+});
+
 test("layout: bad input is rejected or yields an empty layout, never a trap", () => {
   assert.is(call("cgroup_layout", "{").status, 1);
   assert.is(call("cgroup_layout", "[]").status, 1);
   assert.is(call("cgroup_layout", json({ mountinfo: 1, cgroup: "" })).status, 1);
-  assert.equal(layoutOf("garbage\n- - -\n\n", "::\n1:\nx:y:z"), { mode: "v1", unified: null, controllers: {} });
+  assert.equal(layoutOf("garbage\n- - -\n\n", "::\n1:\nx:y:z"), { mode: "v1", unified: null, controllers: {}, prime: null });
   // A repeated controller is taken once (the layout must stay valid JSON: no duplicate keys).
   const r = raw("cgroup_layout", json({ mountinfo: "1 2 3 / /m x - cgroup c rw,memory\n", cgroup: "1:memory:/a\n2:memory:\n" }));
   assert.equal(JSON.parse(r.text).controllers, { memory: { mountpoint: "/m", root: "/", path: "/a" } });
