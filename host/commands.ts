@@ -4,7 +4,7 @@ import { loadCore } from "./core.ts";
 import { CapsaError } from "./errors.ts";
 import { configureLog, log } from "./log.ts";
 import { StateDir, checkId, DEFAULT_ROOT } from "./state.ts";
-import { makePlan, hostLastCap, exitCodeOf, type Facts } from "./init.ts";
+import { makePlan, hostLastCap, exitCodeOf, type Facts, type InitProcess } from "./init.ts";
 import { Factory, signalNumber, type CreateOptions, type Container } from "./container.ts";
 import { Console, terminalOf } from "./console.ts";
 
@@ -236,20 +236,35 @@ async function runCmd(g: Globals, argv: string[]): Promise<number> {
   if (help(flags, "usage: capsa run [--bundle DIR] [--detach] [--console-socket PATH] [--pid-file FILE] [--no-pivot] [--preserve-fds N] ID\n\nCreates and starts a container; in the foreground, exits with its process's status (128+N for signal N).\n")) return 0;
   const id = oneId(rest, "run");
   const detach = !!(flags["--detach"] || flags["-d"]);
-  const opts = createOptions(flags);
+  // The process starts at the end of create unless startContainer hooks must run first.
+  const opts = { ...createOptions(flags), noFifo: true };
   const con = await consoleFor(opts, detach, flags);
-  const c = await createWith(g, id, opts, con);
-  const init = c.init!;
+  // In the foreground, signals go to the process; those that come while it is being created
+  // are passed on once it exists.
+  let target: InitProcess | null = null;
+  const pending: number[] = [];
   const off: (() => void)[] = [];
-  try {
-    if (!detach) {
-      for (const s of FORWARDED) {
-        if (s === "SIGWINCH" && con) continue; // the proxy passes the new size on instead
-        try { off.push(onSignal(s, () => init.kill(SIGNUM[s]))); } catch { /* not supported here */ }
-      }
+  if (!detach) {
+    for (const s of FORWARDED) {
+      if (s === "SIGWINCH" && con) continue; // the proxy passes the new size on instead
+      try {
+        off.push(onSignal(s, () => (target ? target.kill(SIGNUM[s]) : pending.push(SIGNUM[s]))));
+      } catch { /* not supported here */ }
     }
+  }
+  let c: Container;
+  try {
+    c = await createWith(g, id, opts, con);
+  } catch (e) {
+    for (const f of off) f();
+    throw e;
+  }
+  const init = c.init!;
+  try {
     if (con?.proxied) con.receive();
     await c.exec();
+    target = init;
+    for (const n of pending.splice(0)) init.kill(n);
     // Once the process runs and the forwarders are in place: whoever reads the pid file may
     // signal us at once.
     writePidFile(flags, init.pid);

@@ -42,7 +42,11 @@ export interface CreateOptions {
   noPivot?: boolean;
   preserveFds?: number;
   stdio?: Stdio;
-  /** Run the process at once, without waiting on exec.fifo (for foreground run). */
+  /**
+   * Start the process at the end of create, without exec.fifo, unless the config has
+   * startContainer hooks (they must run before it): what `run` does. `Container.exec()` then
+   * only runs the poststart hooks.
+   */
   noFifo?: boolean;
   /** With process.terminal: a connected unix socket the init sends the pty's master on
    * (host/console.ts). It reaches the init above the preserved descriptors. */
@@ -67,8 +71,8 @@ export class Factory {
     const bundle = realPath(opts.bundle);
     const configText = opts.configText ?? readConfig(bundle);
     const dir = new StateDir(this.root, id);
-    const fifo = opts.noFifo ? null : dir.fifo;
     const config = JSON.parse(configText);
+    const fifo = opts.noFifo && !(config?.hooks?.startContainer?.length > 0) ? null : dir.fifo;
     const sys = await loadSys();
     const stopPrime = primeCgroupMoves(sys);
     try {
@@ -128,7 +132,8 @@ export class Factory {
         }));
       init = r.init;
       stopPrime();
-      const start = procStartTime(init.pid);
+      // Without the fifo the process runs already, and may have exited: it stays our zombie.
+      const start = procStartTime(init.pid, fifo === null);
       if (start === null) throw new CapsaError(`the container's init (pid ${init.pid}) exited during create`, "create.init-died");
       dir.write({
         id,
@@ -144,6 +149,7 @@ export class Factory {
         cgroup: cg,
       });
       c.init = init;
+      c.startedAtCreate = fifo === null;
       init.closeSync();
       return c;
     } catch (e) {
@@ -189,6 +195,8 @@ export class Factory {
 export class Container {
   /** The init, when this object spawned it (create/run in this process). */
   init: InitProcess | null = null;
+  /** Created without exec.fifo (CreateOptions.noFifo): the process already runs. */
+  startedAtCreate = false;
   readonly dir: StateDir;
 
   constructor(readonly factory: Factory, readonly id: string, readonly sys: Sys) {
@@ -312,13 +320,17 @@ export class Container {
   /** runc's Exec: lets the created init exec the container's process (`capsa start`). */
   async exec(): Promise<void> {
     await this.locked(async (s) => {
-      this.check("start", this.status(s));
       const hooks = (s.hooks ?? {}) as Hooks;
       const stateJSON = (status: string) => JSON.stringify({
         ociVersion: OCI_VERSION, id: s.id, status, pid: s.init_process_pid, bundle: s.bundle, annotations: s.annotations ?? {},
       });
-      await runHooks("startContainer", hooks.startContainer, stateJSON("created"), { sys: this.sys, nsPid: s.init_process_pid });
-      await this.openFifo(s);
+      if (this.startedAtCreate) {
+        this.startedAtCreate = false;
+      } else {
+        this.check("start", this.status(s));
+        await runHooks("startContainer", hooks.startContainer, stateJSON("created"), { sys: this.sys, nsPid: s.init_process_pid });
+        await this.openFifo(s);
+      }
       await runHooks("poststart", hooks.poststart, stateJSON("running"), { warnOnly: true });
     });
   }
@@ -513,8 +525,11 @@ function readConfig(bundle: string): string {
 }
 
 
-/** Field 22 of /proc/PID/stat, parsed by the core; null when the process is gone. */
-export function procStartTime(pid: number): string | null {
+/**
+ * Field 22 of /proc/PID/stat, parsed by the core; null when the process is gone, or has
+ * exited unless `orExited` (our own unreaped child keeps its start time).
+ */
+export function procStartTime(pid: number, orExited = false): string | null {
   let stat: string;
   try {
     stat = readText(`/proc/${pid}/stat`);
@@ -522,7 +537,7 @@ export function procStartTime(pid: number): string | null {
     return null;
   }
   const r = loadCore().json<{ status: string; startTime?: string }>("status", { stat, startTime: null, fifo: false, freezer: null });
-  return r.value.status === "stopped" ? null : r.value.startTime ?? null;
+  return r.value.status === "stopped" && !orExited ? null : r.value.startTime ?? null;
 }
 
 
