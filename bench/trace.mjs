@@ -56,15 +56,11 @@ async function child([out, root, ...cli]) {
   mark("wasm: loadCore (cached compile + instantiate)", s);
   globalThis.__keep = mod;
 
-  // The FFI.
-  if (!isDeno) {
-    s = now();
-    await import("koffi");
-    mark("ffi: import koffi", s);
-  }
+  // The native library: the capsa.node addon under Node; under Deno the backend only, since
+  // each symbol is bound with Deno.dlopen on its first call (counted in that call).
   s = now();
   const sys = await mods.sys.loadSys();
-  mark(isDeno ? "ffi: Deno.dlopen + symbols" : "ffi: koffi.load + function declarations", s);
+  mark(isDeno ? "ffi: Sys backend (Deno.dlopen per symbol, on first use)" : "ffi: require capsa.node (Node-API addon)", s);
 
   // Clocks on every Sys and core call. `label` may name the call after its arguments.
   const wrap = (obj, key, name, label) => {

@@ -1,6 +1,6 @@
-// Sys: the one interface through which the host touches native code (libcapsa.so). Two
-// backends implement it, koffi under Node and Deno.dlopen under Deno, plus a recording fake
-// for unit tests (sys_fake.ts). Every call either returns its typed result or throws a
+// Sys: the one interface through which the host touches native code (libcapsa). One
+// implementation (sys_native.ts) over two loaders, Deno.dlopen of libcapsa.so under Deno and
+// the capsa.node addon under Node, plus a recording fake for unit tests (sys_fake.ts). Every call either returns its typed result or throws a
 // SysError carrying the call's name and the errno.
 import { isDeno, exists, hereDir } from "./rt.ts";
 import { loadCore } from "./core.ts";
@@ -249,8 +249,9 @@ export function nativePath(name: string): string {
   throw new Error(name + " not found next to " + here + ": run `make -C native-syscalls`");
 }
 
+/** The native library of this runtime: libcapsa.so for Deno.dlopen, the capsa.node addon for Node. */
 export function libPath(): string {
-  return nativePath("libcapsa.so");
+  return nativePath(isDeno ? "libcapsa.so" : "capsa.node");
 }
 
 export function initPath(): string {
@@ -259,14 +260,14 @@ export function initPath(): string {
 
 const loaded = new Map<string, Promise<Sys>>();
 
-/** The native backend for this runtime (Deno.dlopen under Deno, koffi under Node), once per library. */
+/** The native backend for this runtime, once per library (libPath(), or a test's variant of it). */
 export function loadSys(lib?: string): Promise<Sys> {
   const path = lib ?? libPath();
   let p = loaded.get(path);
   if (!p) {
     p = isDeno
       ? import("./sys_deno.ts").then((m) => m.denoSys(path))
-      : import("./sys_koffi.ts").then((m) => m.koffiSys(path));
+      : import("./sys_node.ts").then((m) => m.nodeSys(path));
     loaded.set(path, p);
   }
   return p;

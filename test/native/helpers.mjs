@@ -15,7 +15,8 @@ export const sys = await sysMod.loadSys();
 export const core = coreMod.loadCore();
 export const tables = core.json("tables", "{}").value;
 export const ENOSYS_INIT = join(root, "native-syscalls/build/capsa-init-enosys");
-export const ENOSYS_LIB = join(root, "native-syscalls/build/libcapsa-enosys.so");
+// The host's library built without openat2, close_range and clone3, in this runtime's form.
+export const ENOSYS_LIB = join(root, "native-syscalls/build", globalThis.Deno ? "libcapsa-enosys.so" : "capsa-enosys.node");
 
 const C = {};
 for (const c of tables.constants) C[c.name] = c.value;

@@ -2,18 +2,39 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { writeFileSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { host } from "../lib/host.mjs";
 import * as h from "./helpers.mjs";
 
 const { sys, sysMod, errno } = h;
 const { FakeSys } = await host("sys_fake");
+const native = await host("sys_native");
 
 test.after(() => h.cleanupTmp());
 
 test("loadSys picks this runtime's backend once per library", async () => {
   assert.is(await sysMod.loadSys(), sys);
-  assert.ok(sysMod.libPath().endsWith("/libcapsa.so"));
+  assert.ok(sysMod.libPath().endsWith(globalThis.Deno ? "/libcapsa.so" : "/capsa.node"), sysMod.libPath());
   assert.ok(sysMod.initPath().endsWith("/capsa-init"));
+});
+
+test("the Node addon exports the Deno symbol table's functions with the same arguments", () => {
+  const addon = createRequire(import.meta.url)(sysMod.nativePath("capsa.node"));
+  const letter = { i32: "i", u64: "u", buffer: "b" };
+  const want = Object.fromEntries(Object.entries(native.SYMBOLS).map(([name, d]) =>
+    [name, d.parameters.map((p) => letter[p]).join("") + (d.nonblocking ? "*" : "")]));
+  assert.equal(addon.signatures, want);
+  for (const name of Object.keys(want)) assert.type(addon[name], "function", name);
+  // Arguments are checked, and the error names the function.
+  assert.throws(() => addon.capsa_close("3"), (e) => e instanceof TypeError && e.message === "capsa_close: expected a number");
+  assert.throws(() => addon.capsa_kill(1), (e) => e.message === "capsa_kill: wrong number of arguments");
+  assert.throws(() => addon.capsa_open({}, 0, 0), (e) => e.message === "capsa_open: expected a typed array or null");
+  const fds = new Int32Array(2);
+  assert.is(addon.capsa_pipe(fds), 0);
+  assert.ok(fds[0] > 2 && fds[1] > 2);
+  assert.is(addon.capsa_close(fds[0]), 0);
+  assert.is(addon.capsa_close(fds[1]), 0);
+  assert.is(addon.capsa_close(fds[1]), -errno.EBADF);
 });
 
 test("errors are SysErrors with the call, the errno and its name from the core", () => {
