@@ -4,12 +4,11 @@
 import { loadCore } from "./core.ts";
 import { readText, exists, mkdir, writeExisting, isNotFound, isAlreadyExists, readDir } from "./rt.ts";
 import { CapsaError, type Diagnostic } from "./errors.ts";
-import { isDeno } from "./rt.ts";
+import { isDeno, nodeFs } from "./rt.ts";
 import { type Sys, O_RDONLY, O_DIRECTORY } from "./sys.ts";
 
 // deno-lint-ignore no-explicit-any
 declare const Deno: any;
-const nodeFs: any = isDeno ? null : await import("node:fs");
 
 export interface Layout {
   mode: "v1" | "hybrid" | "unified";

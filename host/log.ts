@@ -1,10 +1,9 @@
 // runc's log: `--log FILE` receives lines in `--log-format text` (logrus text) or `json`
 // ({"level","msg","time"}), which containerd's shim reads back when a command fails.
-import { isDeno } from "./rt.ts";
+import { isDeno, nodeFs } from "./rt.ts";
 
 // deno-lint-ignore no-explicit-any
 declare const Deno: any;
-const nodeFs: any = isDeno ? null : await import("node:fs");
 
 export type Level = "debug" | "info" | "warning" | "error";
 
