@@ -96,6 +96,8 @@ export interface Sys {
   cgroupPrimeAsync(procs: string, stopFd: number, periodMs: number): Promise<number>;
   /** Waits up to timeoutMs (-1: forever) for events on fd; returns revents, 0 on timeout. */
   poll(fd: number, events: number, timeoutMs: number): number;
+  /** exit_group(2) now, without the JavaScript engine's teardown (output must be written). */
+  exit(code: number): never;
   /** prctl(PR_SET_CHILD_SUBREAPER). */
   setSubreaper(on: boolean): void;
   /** flock(2): LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN. Blocks unless LOCK_NB. */
@@ -259,6 +261,12 @@ export function initPath(): string {
 }
 
 const loaded = new Map<string, Promise<Sys>>();
+let first: Sys | null = null;
+
+/** The default backend if this process has loaded it, else null (nothing is loaded for it). */
+export function loadedSys(): Sys | null {
+  return first;
+}
 
 /** The native backend for this runtime, once per library (libPath(), or a test's variant of it). */
 export function loadSys(lib?: string): Promise<Sys> {
@@ -268,6 +276,7 @@ export function loadSys(lib?: string): Promise<Sys> {
     p = isDeno
       ? import("./sys_deno.ts").then((m) => m.denoSys(path))
       : import("./sys_node.ts").then((m) => m.nodeSys(path));
+    if (!lib) p.then((s) => { first = s; }, () => {});
     loaded.set(path, p);
   }
   return p;

@@ -118,6 +118,10 @@ export class FakeSys implements Sys {
   poll(fd: number, events: number, timeoutMs: number): number {
     return this.run("poll", [fd, events, timeoutMs], () => events);
   }
+  exit(code: number): never {
+    this.run("exit", [code], () => undefined);
+    throw new Error(`exit(${code})`);
+  }
   setSubreaper(on: boolean): void {
     this.run("setSubreaper", [on], () => undefined);
   }

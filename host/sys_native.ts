@@ -35,6 +35,7 @@ export const SYMBOLS = {
   capsa_cgroup_prime_async: { name: "capsa_cgroup_prime", parameters: ["buffer", "i32", "i32"], result: "i32", nonblocking: true },
   capsa_poll: { parameters: ["i32", "i32", "i32"], result: "i32" },
   capsa_set_subreaper: { parameters: ["i32"], result: "i32" },
+  capsa_exit: { parameters: ["i32"], result: "i32" },
   capsa_flock: { parameters: ["i32", "i32"], result: "i32" },
   capsa_flock_async: { name: "capsa_flock", parameters: ["i32", "i32"], result: "i32", nonblocking: true },
   capsa_pipe: { parameters: ["buffer"], result: "i32" },
@@ -123,6 +124,10 @@ export function nativeSys(f: Record<keyof typeof SYMBOLS, NativeFn>): Sys {
     },
     poll(fd: number, events: number, timeoutMs: number) {
       return check("poll", f.capsa_poll(fd, events, timeoutMs), "fd " + fd);
+    },
+    exit(code: number): never {
+      f.capsa_exit(code);
+      throw new Error("exit_group returned");
     },
     setSubreaper(on: boolean) {
       check("setSubreaper", f.capsa_set_subreaper(on ? 1 : 0));

@@ -34,6 +34,7 @@ int capsa_mkfifo(const char *path, int mode);
 int capsa_poll(int fd, int events, int timeout_ms);
 int capsa_cgroup_prime(const char *procs, int stop_fd, int period_ms);
 int capsa_set_subreaper(int on);
+int capsa_exit(int code);
 int capsa_flock(int fd, int op);
 int capsa_pipe(int *fds);
 int capsa_connect_unix(const char *path);
@@ -73,6 +74,7 @@ static int t_mkfifo(const intptr_t *a) { return capsa_mkfifo(P(const char *, 0),
 static int t_poll(const intptr_t *a) { return capsa_poll(I(0), I(1), I(2)); }
 static int t_cgroup_prime(const intptr_t *a) { return capsa_cgroup_prime(P(const char *, 0), I(1), I(2)); }
 static int t_set_subreaper(const intptr_t *a) { return capsa_set_subreaper(I(0)); }
+static int t_exit(const intptr_t *a) { return capsa_exit(I(0)); }
 static int t_flock(const intptr_t *a) { return capsa_flock(I(0), I(1)); }
 static int t_pipe(const intptr_t *a) { return capsa_pipe(P(int *, 0)); }
 static int t_connect_unix(const intptr_t *a) { return capsa_connect_unix(P(const char *, 0)); }
@@ -116,6 +118,7 @@ static const entry ENTRIES[] = {
   {"capsa_cgroup_prime_async", "bii", t_cgroup_prime, 1},
   {"capsa_poll", "iii", t_poll, 0},
   {"capsa_set_subreaper", "i", t_set_subreaper, 0},
+  {"capsa_exit", "i", t_exit, 0},
   {"capsa_flock", "ii", t_flock, 0},
   {"capsa_flock_async", "ii", t_flock, 1},
   {"capsa_pipe", "b", t_pipe, 0},
