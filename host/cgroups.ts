@@ -72,32 +72,64 @@ export function layout(): Layout {
   return layoutCache;
 }
 
+/** The running primer: its stop, and whether nobody has taken it over yet (see primeEarly). */
+let primer: { stop: () => void; users: number; early: boolean } | null = null;
+
 /**
  * Keeps cgroup moves cheap until the returned function is called. Moving a process between
  * cgroups waits for an RCU grace period, 5 to 20 ms, unless another move happened within about
  * one grace period before. A worker thread (capsa_cgroup_prime) moves this process into the
  * cgroup it is already in (Layout.primeFile, from the core), now and every 2 ms: the first
  * wait then runs alongside planning and spawning, and the container's init joins its cgroups,
- * its first ops, without one. Failures only lose the head start.
+ * its first ops, without one. One primer serves every caller; it stops when the last one
+ * calls its stop. Failures only lose the head start.
  */
 export function primeCgroupMoves(sys: Sys): () => void {
+  if (primer?.early) {
+    primer.early = false; // taken over: the early caller's share becomes this one
+  } else if (primer) {
+    primer.users++;
+  } else {
+    const stop = startPrimer(sys);
+    if (!stop) return () => {};
+    primer = { stop, users: 1, early: false };
+  }
+  let done = false;
+  return () => {
+    if (done || !primer) return;
+    done = true;
+    if (--primer.users === 0) {
+      primer.stop();
+      primer = null;
+    }
+  };
+}
+
+/**
+ * Starts the primer as early as a command knows that it will place a process in cgroups, before
+ * the rest of its modules load. The first primeCgroupMoves takes it over; if none does, it runs
+ * until the process exits.
+ */
+export function primeEarly(sys: Sys): void {
+  if (primer) return;
+  const stop = startPrimer(sys);
+  if (stop) primer = { stop, users: 1, early: true };
+}
+
+function startPrimer(sys: Sys): (() => void) | null {
   const file = layout().prime;
-  if (!file) return () => {};
+  if (!file) return null;
   let fds: [number, number];
   try {
     fds = sys.pipe();
   } catch {
-    return () => {};
+    return null;
   }
   const [stopRead, stopWrite] = fds;
-  // Ends when stopWrite is closed; its end closes stopRead.
-  sys.cgroupPrimeAsync(file, stopRead, 2).catch(() => 0).finally(() => sys.close(stopRead));
-  let stopped = false;
-  return () => {
-    if (stopped) return;
-    stopped = true;
-    sys.close(stopWrite);
-  };
+  // Ends when stopWrite is closed, or after a second at most (a container's init joins its
+  // cgroups first thing); its end closes stopRead.
+  sys.cgroupPrimeAsync(file, stopRead, 2, 1000).catch(() => 0).finally(() => sys.close(stopRead));
+  return () => sys.close(stopWrite);
 }
 
 /** The nearest existing v1 cpuset directory's cpus and mems (copied into new directories). */

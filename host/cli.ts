@@ -1,7 +1,8 @@
 // The capsa command line: runc's verbs and flags.
 import { args, exit, writeErr } from "./rt.ts";
-import { loadedSys } from "./sys.ts";
-import { main } from "./commands.ts";
+import { loadedSys, loadSys } from "./sys.ts";
+import { parseGlobals } from "./globals.ts";
+import { primeEarly } from "./cgroups.ts";
 
 /** Output is written synchronously, so once the native library is loaded the process ends with
  * exit_group at once, without the engine's teardown. */
@@ -10,8 +11,18 @@ function finish(code: number): never {
   exit(code);
 }
 
+const argv = args();
 try {
-  finish(await main(args()));
+  // Commands that put a process into cgroups start the kernel's wait for that (see
+  // primeCgroupMoves) before the rest of the runtime loads.
+  const { cmd } = parseGlobals(argv);
+  if (cmd === "run" || cmd === "create" || cmd === "exec") primeEarly(await loadSys());
+} catch {
+  // main reports bad flags; a primer that cannot start only loses the head start.
+}
+try {
+  const { main } = await import("./commands.ts");
+  finish(await main(argv));
 } catch (e) {
   writeErr(`capsa: ${(e as Error)?.message ?? e}\n`);
   finish(1);

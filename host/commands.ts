@@ -2,6 +2,7 @@
 import { readText, writeOut, writeErr, cwd, isDeno, exists, writeText, writeAtomic, onSignal, uid, gid, arch as rtArch } from "./rt.ts";
 import { loadCore } from "./core.ts";
 import { CapsaError } from "./errors.ts";
+import { UsageError, parseGlobals, resolvePath, type Globals } from "./globals.ts";
 import { configureLog, log } from "./log.ts";
 import { StateDir, checkId, DEFAULT_ROOT } from "./state.ts";
 import { makePlan, hostLastCap, exitCodeOf, type Facts, type InitProcess } from "./init.ts";
@@ -11,13 +12,11 @@ import { Console, terminalOf } from "./console.ts";
 export const VERSION = "0.1.0";
 export const SPEC_VERSION = "1.3.0";
 
-export class UsageError extends Error {}
+export { UsageError };
 
 interface Diag { pointer: string; code: string; message: string; severity: string }
 
-function resolve(p: string): string {
-  return p.startsWith("/") ? p : cwd().replace(/\/$/, "") + "/" + p;
-}
+const resolve = resolvePath;
 
 /** `capsa validate [--bundle DIR | FILE]`: 0 valid, 1 invalid, 2 unreadable. */
 function validateCmd(argv: string[]): number {
@@ -56,7 +55,6 @@ function validateCmd(argv: string[]): number {
   return status === 0 && value.valid ? 0 : 1;
 }
 
-interface Globals { root: string; debug: boolean; log?: string; logFormat?: string; systemdCgroup?: boolean }
 
 /** A tiny flag parser: known flags with or without values, `--flag=value`, and positionals. */
 function parseFlags(argv: string[], spec: Record<string, "bool" | "value">, verb: string): { flags: Record<string, string | boolean>; rest: string[] } {
@@ -670,38 +668,22 @@ global flags:
 `;
 
 export async function main(argv: string[]): Promise<number> {
-  const g: Globals = { root: DEFAULT_ROOT, debug: false };
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--version" || a === "-v") { writeOut(versionText()); return 0; }
-    if (a === "--help" || a === "-h") { writeOut(HELP); return 0; }
-    if (!a.startsWith("-")) break;
-    if (a === "--root") { g.root = resolve(argv[++i] ?? ""); continue; }
-    if (a.startsWith("--root=")) { g.root = resolve(a.slice(7)); continue; }
-    if (a === "--debug") { g.debug = true; continue; }
-    const eq = a.indexOf("=");
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    const value = (): string => {
-      if (eq > 0) return a.slice(eq + 1);
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`global flag ${name} needs a value`);
-      return v;
-    };
-    if (name === "--log") { g.log = resolve(value()); continue; }
-    if (name === "--log-format") { g.logFormat = value(); continue; }
-    if (name === "--systemd-cgroup") { g.systemdCgroup = eq > 0 ? a.slice(eq + 1) !== "false" : true; continue; }
-    if (name === "--rootless") { value(); continue; } // runc's auto|true|false: capsa decides from its euid
-    if (name === "--criu") { value(); continue; }
-    throw new UsageError(`unknown global flag ${a}`);
+  let parsed: ReturnType<typeof parseGlobals>;
+  try {
+    parsed = parseGlobals(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    writeErr(`capsa: ${e.message}\n`);
+    return 2;
   }
+  const { g, cmd, rest, early } = parsed;
+  if (early === "version") { writeOut(versionText()); return 0; }
+  if (early === "help") { writeOut(HELP); return 0; }
   try {
     configureLog({ file: g.log, format: g.logFormat, debug: g.debug });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const cmd = argv[i];
-  const rest = argv.slice(i + 1);
   log("debug", `capsa ${VERSION} (${isDeno ? "deno" : "node"}): ${JSON.stringify(argv)}`);
   try {
     if (g.systemdCgroup && cmd !== undefined && !["state", "list", "delete", "kill", "ps", "features", "spec", "version", "validate", "plan"].includes(cmd)) {

@@ -92,8 +92,9 @@ export interface Sys {
   open(path: string, flags: number, mode?: number): number;
   mkfifo(path: string, mode?: number): void;
   /** On a worker thread: writes "0" to the cgroup.procs file `procs` now and every periodMs
-   * until stopFd is readable or hung up (see capsa_cgroup_prime); returns the writes made. */
-  cgroupPrimeAsync(procs: string, stopFd: number, periodMs: number): Promise<number>;
+   * until stopFd is readable or hung up, or maxMs have passed (see capsa_cgroup_prime); returns
+   * the writes made. */
+  cgroupPrimeAsync(procs: string, stopFd: number, periodMs: number, maxMs: number): Promise<number>;
   /** Waits up to timeoutMs (-1: forever) for events on fd; returns revents, 0 on timeout. */
   poll(fd: number, events: number, timeoutMs: number): number;
   /** exit_group(2) now, without the JavaScript engine's teardown (output must be written). */

@@ -112,8 +112,8 @@ export class FakeSys implements Sys {
   mkfifo(path: string, mode = 0o622): void {
     this.run("mkfifo", [path, mode], () => undefined);
   }
-  cgroupPrimeAsync(procs: string, stopFd: number, periodMs: number): Promise<number> {
-    return Promise.resolve(this.run("cgroupPrimeAsync", [procs, stopFd, periodMs], () => 1));
+  cgroupPrimeAsync(procs: string, stopFd: number, periodMs: number, maxMs: number): Promise<number> {
+    return Promise.resolve(this.run("cgroupPrimeAsync", [procs, stopFd, periodMs, maxMs], () => 1));
   }
   poll(fd: number, events: number, timeoutMs: number): number {
     return this.run("poll", [fd, events, timeoutMs], () => events);

@@ -32,7 +32,7 @@ export const SYMBOLS = {
   capsa_pidfd_open: { parameters: ["i32"], result: "i32" },
   capsa_open: { parameters: ["buffer", "i32", "i32"], result: "i32" },
   capsa_mkfifo: { parameters: ["buffer", "i32"], result: "i32" },
-  capsa_cgroup_prime_async: { name: "capsa_cgroup_prime", parameters: ["buffer", "i32", "i32"], result: "i32", nonblocking: true },
+  capsa_cgroup_prime_async: { name: "capsa_cgroup_prime", parameters: ["buffer", "i32", "i32", "i32"], result: "i32", nonblocking: true },
   capsa_poll: { parameters: ["i32", "i32", "i32"], result: "i32" },
   capsa_set_subreaper: { parameters: ["i32"], result: "i32" },
   capsa_exit: { parameters: ["i32"], result: "i32" },
@@ -119,8 +119,8 @@ export function nativeSys(f: Record<keyof typeof SYMBOLS, NativeFn>): Sys {
     mkfifo(p: string, mode = 0o622) {
       check("mkfifo", f.capsa_mkfifo(cstr(p), mode), p);
     },
-    async cgroupPrimeAsync(p: string, stopFd: number, periodMs: number) {
-      return check("write", await f.capsa_cgroup_prime_async(cstr(p), stopFd, periodMs), p);
+    async cgroupPrimeAsync(p: string, stopFd: number, periodMs: number, maxMs: number) {
+      return check("write", await f.capsa_cgroup_prime_async(cstr(p), stopFd, periodMs, maxMs), p);
     },
     poll(fd: number, events: number, timeoutMs: number) {
       return check("poll", f.capsa_poll(fd, events, timeoutMs), "fd " + fd);

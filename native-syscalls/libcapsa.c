@@ -297,12 +297,13 @@ EXPORT int capsa_poll(int fd, int events, int timeout_ms) {
 
 /* Keeps cgroup moves cheap while a container is being set up: writes "0" (the calling process,
  * into the cgroup it is already in: nothing moves) to `procs`, a cgroup.procs file, at once and
- * then every period_ms, until stop_fd is readable or hung up. The first write waits out the RCU
- * grace period that a cgroup move needs; the later ones, each within the window the previous
- * one leaves, keep that window open, so the container's init joins its cgroups without the
- * wait. Runs on a worker thread. Returns the number of writes, or -errno of the first one. */
-EXPORT int capsa_cgroup_prime(const char *procs, int stop_fd, int period_ms) {
-  for (int n = 0;; n++) {
+ * then every period_ms, until stop_fd is readable or hung up, or max_ms have passed. The first
+ * write waits out the RCU grace period that a cgroup move needs; the later ones, each within
+ * the window the previous one leaves, keep that window open, so the container's init joins its
+ * cgroups without the wait. Runs on a worker thread. Returns the number of writes, or -errno
+ * of the first one. */
+EXPORT int capsa_cgroup_prime(const char *procs, int stop_fd, int period_ms, int max_ms) {
+  for (int n = 0, waited = 0;; n++, waited += period_ms) {
     long fd;
     do fd = x_openat(AT_FDCWD, procs, O_WRONLY | O_CLOEXEC, 0);
     while (fd == -EINTR);
@@ -312,7 +313,7 @@ EXPORT int capsa_cgroup_prime(const char *procs, int stop_fd, int period_ms) {
     while (r == -EINTR);
     x_close((int)fd);
     if (r < 0) return n ? n : (int)r;
-    if (capsa_poll(stop_fd, POLLIN, period_ms) != 0) return n + 1;
+    if (waited >= max_ms || capsa_poll(stop_fd, POLLIN, period_ms) != 0) return n + 1;
   }
 }
 

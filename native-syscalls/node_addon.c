@@ -32,7 +32,7 @@ int capsa_pidfd_open(int pid);
 int capsa_open(const char *path, int flags, int mode);
 int capsa_mkfifo(const char *path, int mode);
 int capsa_poll(int fd, int events, int timeout_ms);
-int capsa_cgroup_prime(const char *procs, int stop_fd, int period_ms);
+int capsa_cgroup_prime(const char *procs, int stop_fd, int period_ms, int max_ms);
 int capsa_set_subreaper(int on);
 int capsa_exit(int code);
 int capsa_flock(int fd, int op);
@@ -72,7 +72,7 @@ static int t_pidfd_open(const intptr_t *a) { return capsa_pidfd_open(I(0)); }
 static int t_open(const intptr_t *a) { return capsa_open(P(const char *, 0), I(1), I(2)); }
 static int t_mkfifo(const intptr_t *a) { return capsa_mkfifo(P(const char *, 0), I(1)); }
 static int t_poll(const intptr_t *a) { return capsa_poll(I(0), I(1), I(2)); }
-static int t_cgroup_prime(const intptr_t *a) { return capsa_cgroup_prime(P(const char *, 0), I(1), I(2)); }
+static int t_cgroup_prime(const intptr_t *a) { return capsa_cgroup_prime(P(const char *, 0), I(1), I(2), I(3)); }
 static int t_set_subreaper(const intptr_t *a) { return capsa_set_subreaper(I(0)); }
 static int t_exit(const intptr_t *a) { return capsa_exit(I(0)); }
 static int t_flock(const intptr_t *a) { return capsa_flock(I(0), I(1)); }
@@ -115,7 +115,7 @@ static const entry ENTRIES[] = {
   {"capsa_pidfd_open", "i", t_pidfd_open, 0},
   {"capsa_open", "bii", t_open, 0},
   {"capsa_mkfifo", "bi", t_mkfifo, 0},
-  {"capsa_cgroup_prime_async", "bii", t_cgroup_prime, 1},
+  {"capsa_cgroup_prime_async", "biii", t_cgroup_prime, 1},
   {"capsa_poll", "iii", t_poll, 0},
   {"capsa_set_subreaper", "i", t_set_subreaper, 0},
   {"capsa_exit", "i", t_exit, 0},

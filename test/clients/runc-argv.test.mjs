@@ -28,6 +28,17 @@ function ok(r, what) {
 }
 const sleeper = () => bundle((c) => { c.process.args = ["sleep", "1000"]; });
 
+test("global flags: unknown ones and missing values are usage errors (status 2), before any command runs", () => {
+  let r = capsa(["--bogus", "state", "x"]);
+  assert.is(r.status, 2, r.stderr);
+  assert.is(r.stderr, "capsa: unknown global flag --bogus\n");
+  r = capsa(["--log"]);
+  assert.is(r.status, 2, r.stderr);
+  assert.is(r.stderr, "capsa: global flag --log needs a value\n");
+  // --root=DIR and --root DIR are the same; --version answers before the command.
+  assert.match(ok(capsa(["--root=/nonexistent", "--version", "run", "x"]), "--version"), /^capsa version /);
+});
+
 test("the shim's create: --log FILE --log-format json create --bundle --pid-file; start; state; delete", () => {
   const id = uniqueId("shim");
   const b = sleeper();
