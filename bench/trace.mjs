@@ -171,7 +171,7 @@ async function child([out, root, ...cli]) {
       const text = rt.readText(cli[bi + 1] + "/config.json");
       const t = now();
       rt.writeAtomic(f, text);
-      extra.push(["state.json: write + fsync + rename", t, now()]);
+      extra.push(["state.json: write + rename", t, now()]);
       rt.remove(f);
     } catch { /* not measurable */ }
   }

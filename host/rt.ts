@@ -62,7 +62,11 @@ export function writeText(path: string, text: string, mode = 0o644): void {
   else nodeFs.writeFileSync(path, text, { mode });
 }
 
-/** Writes a file atomically: a temp file beside it, fsync, rename. */
+/**
+ * Writes a file atomically for readers: a temp file beside it, then rename. No fsync: what is
+ * written this way (state.json, pid files) describes processes that a crash of the machine
+ * ends anyway, and runc does not sync them either.
+ */
 export function writeAtomic(path: string, text: string, mode = 0o600): void {
   const tmp = `${path}.tmp-${pid()}`;
   const data = enc.encode(text);
@@ -71,7 +75,6 @@ export function writeAtomic(path: string, text: string, mode = 0o600): void {
     try {
       let off = 0;
       while (off < data.length) off += f.writeSync(data.subarray(off));
-      f.syncSync();
     } finally {
       f.close();
     }
@@ -80,7 +83,6 @@ export function writeAtomic(path: string, text: string, mode = 0o600): void {
     const fd = nodeFs.openSync(tmp, "w", mode);
     try {
       nodeFs.writeSync(fd, data);
-      nodeFs.fsyncSync(fd);
     } finally {
       nodeFs.closeSync(fd);
     }
