@@ -444,12 +444,16 @@ async function parent(argv) {
     const idx = (pred, from = 0) => { for (let i = from; i < calls.length; i++) if (pred(calls[i])) return i; return -1; };
     const iExec = idx((c) => c.call === "execveat");
     const iRecv = idx((c) => c.call === "recvfrom", iExec);
-    const iReady = idx((c) => c.call === "sendto", iRecv + 1);
-    const iFifo = idx((c) => c.call === "openat" && /O_WRONLY\|O_CLOEXEC\)/.test(c.text), iReady);
     const iTrue = idx((c) => c.call === "execve", iExec + 1);
+    // `run` starts the process at the end of the program (no READY, no fifo) unless
+    // startContainer hooks must run first; `create` reports READY and waits on the fifo.
+    const iReady = iRecv >= 0 ? idx((c) => c.call === "sendto", iRecv + 1) : -1;
+    const fifo = iReady >= 0 && (iTrue < 0 || iReady < iTrue);
+    const iFifo = fifo ? idx((c) => c.call === "openat" && /O_WRONLY\|O_CLOEXEC\)/.test(c.text), iReady) : -1;
+    const iEnd = fifo ? iReady : iTrue;
     const end = (i) => calls[i].t + calls[i].dur;
     const span = (a, b) => (a >= 0 && b >= 0 ? round(b - a, 3) : null);
-    const program = iRecv >= 0 && iReady >= 0 ? calls.slice(iRecv + 1, iReady) : [];
+    const program = iRecv >= 0 && iEnd >= 0 ? calls.slice(iRecv + 1, iEnd) : [];
     const kinds = {};
     for (const c of program) kinds[c.call] = (kinds[c.call] ?? 0) + 1;
     let clone = null;
@@ -468,9 +472,9 @@ async function parent(argv) {
       spans: {
         "clone3 with the namespace flags (the runtime's call, until capsa-init is exec'd)": clone,
         "capsa-init start → program received (the runtime places the cgroup, sends the program)": iRecv >= 0 ? span(end(iExec), end(iRecv)) : null,
-        "program: namespaces, mounts, devices, pivot_root, caps (until READY)": iReady >= 0 ? span(end(iRecv), calls[iReady].t) : null,
-        "READY → the runtime opens exec.fifo (state.json, then start's lock, status, check)": iFifo >= 0 ? span(calls[iReady].t, end(iFifo)) : null,
-        "fifo opened → execve(/bin/true)": iTrue >= 0 && iFifo >= 0 ? span(end(iFifo), calls[iTrue].t) : null,
+        "program: cgroups, namespaces, mounts, devices, pivot_root, caps (until READY, or the execve)": iEnd >= 0 ? span(end(iRecv), calls[iEnd].t) : null,
+        "READY → the runtime opens exec.fifo (only with the fifo)": iFifo >= 0 ? span(calls[iReady].t, end(iFifo)) : null,
+        "fifo opened → execve(/bin/true) (only with the fifo)": iTrue >= 0 && iFifo >= 0 ? span(end(iFifo), calls[iTrue].t) : null,
         "/bin/true runs and exits": iTrue >= 0 ? span(calls[iTrue].t, calls[calls.length - 1].t) : null,
       },
       initSyscalls: calls.length,
