@@ -86,6 +86,36 @@ test("the init's memfd is sealed and close-on-exec", () => {
   }
 });
 
+test("cgroupPrimeAsync writes now and every period until stopped, or until its limit", async () => {
+  const dir = h.tmp();
+  const file = dir + "/procs";
+  writeFileSync(file, "x");
+  // Stopped by closing the pipe's write end, after about 30 ms of 2 ms periods.
+  let [r, w] = sys.pipe();
+  const t0 = Date.now();
+  const pending = sys.cgroupPrimeAsync(file, r, 2, 10_000);
+  await new Promise((res) => setTimeout(res, 30));
+  sys.close(w);
+  const n = await pending;
+  sys.close(r);
+  assert.ok(n >= 3 && n <= 40, `writes: ${n}`);
+  assert.ok(Date.now() - t0 < 2000, "ended when stopped");
+  assert.is(readFileSync(file, "utf8"), "0", "each write is one \"0\" at the start of the file");
+  // Never stopped: it ends by itself after maxMs.
+  [r, w] = sys.pipe();
+  const n2 = await sys.cgroupPrimeAsync(file, r, 2, 20);
+  assert.ok(n2 >= 2 && n2 <= 12, `writes: ${n2}`);
+  sys.close(r);
+  sys.close(w);
+  // The first write's error is the result.
+  [r, w] = sys.pipe();
+  let err = null;
+  try { await sys.cgroupPrimeAsync(dir + "/missing", r, 2, 20); } catch (e) { err = e; }
+  assert.is(err?.code, "ENOENT");
+  sys.close(r);
+  sys.close(w);
+});
+
 test("readAsync and waitAsync leave the event loop running", async () => {
   const [a, b] = sys.socketpair();
   const buf = new Uint8Array(16);

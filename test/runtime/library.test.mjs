@@ -48,7 +48,10 @@ test("a scratch project imports capsa by name and runs a container through the l
     const id = uniqueId("lib");
     const r = runScript(dir, `
       import { Factory, OCI_VERSION } from "capsa";
+      import { readdirSync, readlinkSync } from "node:fs";
+      const fds = () => readdirSync("/proc/self/fd").map((n) => { try { return n + " " + readlinkSync("/proc/self/fd/" + n); } catch { return n; } }).filter((x) => !x.includes(" /proc/")).sort();
       const f = new Factory(${JSON.stringify(stateRoot)});
+      const fdsBefore = fds();
       const c = await f.create(${JSON.stringify(id)}, { bundle: ${JSON.stringify(b)}, stdio: { stdin: -1, stdout: -1, stderr: 2 } });
       const steps = [c.status()];
       const st = c.state();
@@ -57,11 +60,15 @@ test("a scratch project imports capsa by name and runs a container through the l
       steps.push(c.status());
       const listed = f.list();
       await c.destroy();
-      console.log(JSON.stringify({ steps, code: exit.code, pid: st.init_process_pid, hasConfig: !!st.config, oci, listed, after: f.list(), OCI_VERSION }));
+      await new Promise((r) => setTimeout(r, 50));
+      console.log(JSON.stringify({ fdsBefore, fdsAfter: fds(), steps, code: exit.code, pid: st.init_process_pid, hasConfig: !!st.config, oci, listed, after: f.list(), OCI_VERSION }));
     `);
     assert.is(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout.trim().split("\n").pop());
     assert.equal(out.steps, ["created", "stopped"]);
+    // The cgroup primer's pipe and every other descriptor of create and run are closed; the
+    // sealed memfd of capsa-init is kept for the process's next container.
+    assert.equal(out.fdsAfter.filter((x) => !x.includes("memfd:capsa-init")), out.fdsBefore);
     assert.is(out.code, 7);
     assert.ok(out.pid > 0);
     assert.ok(out.hasConfig);

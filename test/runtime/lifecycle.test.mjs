@@ -206,7 +206,7 @@ test("hooks run in order, with the state on stdin, their args and env", async ()
     const h = hookScript(hdir, "hook", `read -r state; echo "$1 $HOOKVAR $state" >> ${log}`);
     const kinds = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"];
     const dir = bundle((c) => {
-      c.process.args = ["sh", "-c", "sleep 0.2"];
+      c.process.args = ["sh", "-c", `echo process >> ${log}; sleep 0.2`];
       c.hooks = Object.fromEntries(kinds.map((k) => [k, [{ path: h, args: [h, k], env: [`HOOKVAR=v-${k}`] }]]));
       // startContainer runs inside the container: give it the hook script and a log it can reach.
       c.mounts.push({ destination: hdir, type: "bind", source: hdir, options: ["rbind"] });
@@ -214,7 +214,10 @@ test("hooks run in order, with the state on stdin, their args and env", async ()
     const id = uniqueId("hk");
     const r = capsa(["run", "--bundle", dir, id]);
     assert.is(r.status, 0, r.stderr);
-    const lines = readFileSync(log, "utf8").trim().split("\n");
+    const all = readFileSync(log, "utf8").trim().split("\n");
+    // With a startContainer hook, run waits on the exec fifo: the hook runs before the process.
+    assert.ok(all.indexOf("process") > all.findIndex((l) => l.startsWith("startContainer ")), all.join(" | "));
+    const lines = all.filter((l) => l !== "process");
     assert.equal(lines.map((l) => l.split(" ")[0]), kinds);
     for (const l of lines) {
       const [kind, v, ...rest] = l.split(" ");
