@@ -117,13 +117,14 @@ export function primeEarly(sys: Sys): void {
 }
 
 function startPrimer(sys: Sys): (() => void) | null {
-  const file = layout().prime;
-  if (!file) return null;
+  let file: string | null;
   let fds: [number, number];
   try {
+    file = layout().prime;
+    if (!file) return null;
     fds = sys.pipe();
   } catch {
-    return null;
+    return null; // only the head start is lost; whoever needs the layout reports the error
   }
   const [stopRead, stopWrite] = fds;
   // Ends when stopWrite is closed, or after a second at most (a container's init joins its

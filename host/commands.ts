@@ -1,10 +1,10 @@
 // Command dispatch. Each verb parses its own flags and returns an exit code.
-import { readText, writeOut, writeErr, cwd, isDeno, exists, writeText, writeAtomic, onSignal, uid, gid, arch as rtArch } from "./rt.ts";
+import { readText, writeOut, writeErr, isDeno, exists, writeText, writeAtomic, onSignal, uid, gid, arch as rtArch } from "./rt.ts";
 import { loadCore } from "./core.ts";
 import { CapsaError } from "./errors.ts";
 import { UsageError, parseGlobals, resolvePath, type Globals } from "./globals.ts";
 import { configureLog, log } from "./log.ts";
-import { StateDir, checkId, DEFAULT_ROOT } from "./state.ts";
+import { StateDir, checkId } from "./state.ts";
 import { makePlan, hostLastCap, exitCodeOf, type Facts, type InitProcess } from "./init.ts";
 import { Factory, signalNumber, type CreateOptions, type Container } from "./container.ts";
 import { Console, terminalOf } from "./console.ts";
@@ -16,7 +16,6 @@ export { UsageError };
 
 interface Diag { pointer: string; code: string; message: string; severity: string }
 
-const resolve = resolvePath;
 
 /** `capsa validate [--bundle DIR | FILE]`: 0 valid, 1 invalid, 2 unreadable. */
 function validateCmd(argv: string[]): number {
@@ -27,16 +26,16 @@ function validateCmd(argv: string[]): number {
     if (a === "--bundle" || a === "-b") {
       const dir = argv[++i];
       if (dir === undefined) throw new UsageError("--bundle needs a directory");
-      file = resolve(dir).replace(/\/$/, "") + "/config.json";
+      file = resolvePath(dir).replace(/\/$/, "") + "/config.json";
     } else if (a.startsWith("--bundle=")) {
-      file = resolve(a.slice(9)).replace(/\/$/, "") + "/config.json";
+      file = resolvePath(a.slice(9)).replace(/\/$/, "") + "/config.json";
     } else if (a === "--help" || a === "-h") {
       writeOut("usage: capsa validate [--bundle DIR | FILE]\n\nChecks a config.json against the OCI runtime spec; one line per diagnostic.\nExit status: 0 valid, 1 invalid, 2 unreadable.\n");
       return 0;
     } else if (a.startsWith("-")) {
       throw new UsageError(`validate: unknown flag ${a}`);
     } else {
-      file = resolve(a);
+      file = resolvePath(a);
       label = a;
     }
   }
@@ -47,14 +46,13 @@ function validateCmd(argv: string[]): number {
     writeErr(`capsa: validate: cannot read ${file}: ${(e as Error).message}\n`);
     return 2;
   }
-  if (label === "config.json" && file !== resolve("config.json")) label = file;
+  if (label === "config.json" && file !== resolvePath("config.json")) label = file;
   const { status, value } = loadCore().json<{ valid: boolean; diagnostics: Diag[] }>("validate", text);
   for (const d of value.diagnostics) {
     writeOut(`${label}:${d.pointer}: ${d.severity}: ${d.message} [${d.code}]\n`);
   }
   return status === 0 && value.valid ? 0 : 1;
 }
-
 
 /** A tiny flag parser: known flags with or without values, `--flag=value`, and positionals. */
 function parseFlags(argv: string[], spec: Record<string, "bool" | "value">, verb: string): { flags: Record<string, string | boolean>; rest: string[] } {
@@ -84,7 +82,7 @@ function parseFlags(argv: string[], spec: Record<string, "bool" | "value">, verb
 
 function bundleOf(flags: Record<string, string | boolean>): string {
   const b = (flags["--bundle"] ?? flags["-b"]) as string | undefined;
-  return resolve(b ?? ".").replace(/\/+$/, "") || "/";
+  return resolvePath(b ?? ".").replace(/\/+$/, "") || "/";
 }
 
 function readConfig(bundle: string): string {
@@ -188,7 +186,7 @@ async function createWith(g: Globals, id: string, opts: CreateOptions, con: Cons
 
 function writePidFile(flags: Record<string, string | boolean>, pid: number): void {
   const f = flags["--pid-file"];
-  if (typeof f === "string") writeAtomic(resolve(f), String(pid), 0o644);
+  if (typeof f === "string") writeAtomic(resolvePath(f), String(pid), 0o644);
 }
 
 function oneId(rest: string[], verb: string): string {
@@ -306,7 +304,7 @@ async function execCmd(g: Globals, argv: string[]): Promise<number> {
   const pfile = (flags["--process"] ?? flags["-p"]) as string | undefined;
   if (pfile) {
     try {
-      proc = JSON.parse(readText(resolve(pfile)));
+      proc = JSON.parse(readText(resolvePath(pfile)));
     } catch (e) {
       throw new CapsaError(`cannot read the process file ${pfile}: ${(e as Error).message}`, "exec.process");
     }
@@ -456,7 +454,7 @@ async function updateCmd(g: Globals, argv: string[]): Promise<number> {
   const rfile = (flags["--resources"] ?? flags["-r"]) as string | undefined;
   if (rfile) {
     try {
-      res = JSON.parse(rfile === "-" ? readStdin() : readText(resolve(rfile)));
+      res = JSON.parse(rfile === "-" ? readStdin() : readText(resolvePath(rfile)));
     } catch (e) {
       throw new CapsaError(`cannot read the resources ${rfile}: ${(e as Error).message}`, "update.resources");
     }

@@ -103,7 +103,7 @@ export class Factory {
       cgroupMounts: Object.entries(cgPlan.plan.paths)
         .filter(([name]) => name !== "unified")
         .map(([name, host]) => ({ controller: name.replace(/^name=/, ""), host })),
-    }, configText, undefined, false);
+    }, configText, { describe: false });
     checkExecutable(config, plan.rootfs);
     dir.create();
     const c = new Container(this, id, sys);
@@ -386,7 +386,7 @@ export class Container {
       process,
       hooks: false,
       cgroupDirs: s.cgroup ? Object.values(s.cgroup.paths) : [],
-    }, JSON.stringify(s.config), undefined, false);
+    }, JSON.stringify(s.config), { describe: false });
     const preserve = Array.from({ length: opts.preserveFds ?? 0 }, (_, i) => 3 + i);
     if (opts.consoleSocket !== undefined) preserve.push(opts.consoleSocket);
     // An exec'd process hands over its own seccomp listener (as runc): state "running".

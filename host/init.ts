@@ -47,7 +47,7 @@ export interface Plan {
  * With `describe` false the core leaves out the op table and its text (most of a plan's cost);
  * `plan.describeOps()` plans again with them, for an op's error message.
  */
-export function makePlan(facts: Facts, configText: string, core: Core = loadCore(), describe = true): { plan: Plan; program: Uint8Array } {
+export function makePlan(facts: Facts, configText: string, { describe = true, core = loadCore() }: { describe?: boolean; core?: Core } = {}): { plan: Plan; program: Uint8Array } {
   const input = (d: boolean) => JSON.stringify({ arch: arch(), ...facts, describe: d }) + "\n" + configText;
   const r = core.call("plan", input(describe));
   const plan = JSON.parse(r.text) as Plan;
