@@ -14,8 +14,9 @@ export function cstr(s: string): Uint8Array {
 }
 
 /**
- * libcapsa's functions in Deno.dlopen's terms. native-syscalls/node_addon.c exports the same
- * names with the same arguments (its `signatures`; a test compares the two).
+ * libcapsa's functions in Deno.dlopen's terms. The Node addon's table is generated from this
+ * one (scripts/gen-addon.mjs), so it exports the same names with the same arguments. One
+ * symbol per line, in this shape: the generator reads the lines.
  */
 export const SYMBOLS = {
   capsa_socketpair: { parameters: ["buffer"], result: "i32" },

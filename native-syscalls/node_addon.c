@@ -7,8 +7,8 @@
  * The `_async` twins run the call on libuv's thread pool and return a promise of that int; the
  * arrays they were given are kept alive until it settles.
  *
- * `signatures` maps every exported name to its argument letters, so a test can compare this
- * table with the Deno one. Loading this addon costs a fraction of a millisecond; the generic
+ * The table of exported names, argument letters and worker-thread calls is generated from
+ * that Deno table; `signatures` maps every exported name to its letters, for a test. Loading this addon costs a fraction of a millisecond; the generic
  * FFI it replaces cost 9 to 12 ms per command before the first system call. */
 #include <node_api.h>
 #include <stdint.h>
@@ -94,47 +94,18 @@ static int t_bpf_device_attach(const intptr_t *a) {
 }
 
 typedef struct {
-  const char *name; /* the exported name, as in host/sys_native.ts */
+  const char *name; /* the exported name, as in host/sys_native.ts's SYMBOLS */
   const char *sig;  /* one letter per argument: i, u, b */
   thunk fn;
   int async;
 } entry;
 
+/* The table itself is generated from host/sys_native.ts (scripts/gen-addon.mjs): a symbol
+ * without a thunk above does not compile. */
 static const entry ENTRIES[] = {
-  {"capsa_socketpair", "b", t_socketpair, 0},
-  {"capsa_init_fd", "b", t_init_fd, 0},
-  {"capsa_spawn", "iuiiiibib", t_spawn, 0},
-  {"capsa_wait", "ibi", t_wait, 0},
-  {"capsa_wait_async", "ibi", t_wait, 1},
-  {"capsa_read", "ibi", t_read, 0},
-  {"capsa_read_async", "ibi", t_read, 1},
-  {"capsa_write", "ibi", t_write, 0},
-  {"capsa_close", "i", t_close, 0},
-  {"capsa_kill", "ii", t_kill, 0},
-  {"capsa_pidfd_send_signal", "ii", t_pidfd_send_signal, 0},
-  {"capsa_pidfd_open", "i", t_pidfd_open, 0},
-  {"capsa_open", "bii", t_open, 0},
-  {"capsa_mkfifo", "bi", t_mkfifo, 0},
-  {"capsa_cgroup_prime_async", "biii", t_cgroup_prime, 1},
-  {"capsa_poll", "iii", t_poll, 0},
-  {"capsa_set_subreaper", "i", t_set_subreaper, 0},
-  {"capsa_exit", "i", t_exit, 0},
-  {"capsa_flock", "ii", t_flock, 0},
-  {"capsa_flock_async", "ii", t_flock, 1},
-  {"capsa_pipe", "b", t_pipe, 0},
-  {"capsa_bpf_device_attach", "bibibi", t_bpf_device_attach, 0},
-  {"capsa_connect_unix", "b", t_connect_unix, 0},
-  {"capsa_listen_unix", "bi", t_listen_unix, 0},
-  {"capsa_accept", "i", t_accept, 0},
-  {"capsa_recv_fd", "ibib", t_recv_fd, 0},
-  {"capsa_send_fd", "ibii", t_send_fd, 0},
-  {"capsa_seccomp_notif_recv", "ib", t_seccomp_notif_recv, 0},
-  {"capsa_seccomp_notif_send", "ib", t_seccomp_notif_send, 0},
-  {"capsa_tty_raw", "ib", t_tty_raw, 0},
-  {"capsa_tty_set", "ib", t_tty_set, 0},
-  {"capsa_get_winsize", "ib", t_get_winsize, 0},
-  {"capsa_set_winsize", "iii", t_set_winsize, 0},
-  {"capsa_pump_async", "iiii", t_pump, 1},
+#define ENTRY(name, sig, fn, async) {name, sig, fn, async},
+#include "gen/addon_entries.h"
+#undef ENTRY
 };
 #define NENTRIES (sizeof ENTRIES / sizeof ENTRIES[0])
 

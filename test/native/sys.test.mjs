@@ -3,6 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { writeFileSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
+import { spawnSync } from "node:child_process";
 import { host } from "../lib/host.mjs";
 import * as h from "./helpers.mjs";
 
@@ -16,6 +17,11 @@ test("loadSys picks this runtime's backend once per library", async () => {
   assert.is(await sysMod.loadSys(), sys);
   assert.ok(sysMod.libPath().endsWith(globalThis.Deno ? "/libcapsa.so" : "/capsa.node"), sysMod.libPath());
   assert.ok(sysMod.initPath().endsWith("/capsa-init"));
+});
+
+test("native-syscalls/gen/addon_entries.h matches host/sys_native.ts", () => {
+  const r = spawnSync("node", [h.root + "/scripts/gen-addon.mjs", "--check"], { encoding: "utf8" });
+  assert.is(r.status, 0, r.stderr);
 });
 
 test("the Node addon exports the Deno symbol table's functions with the same arguments", () => {
