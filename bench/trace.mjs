@@ -243,10 +243,12 @@ async function parent(argv) {
     // Entry points: the wrappers in bin/ against the engine started on the entry file directly.
     const entry = {
       "node -e 0": [nodeBin, "-e", "0"],
-      "node dist/host/cli.js --version": [nodeBin, join(repo, "dist/host/cli.js"), "--version"],
+      "node dist/host/cli.js --version (unbundled)": [nodeBin, join(repo, "dist/host/cli.js"), "--version"],
+      "node dist/capsa-cli.cjs --version": [nodeBin, join(repo, "dist/capsa-cli.cjs"), "--version"],
       "bin/capsa --version (env + node)": [join(repo, "bin/capsa"), "--version"],
       "deno run (empty file)": [denoBin, "run", "-A", "--quiet", "--no-config", "--no-lock", join(work, "empty.mjs")],
-      "deno run host/cli.ts --version": [denoBin, "run", "-A", "--quiet", "--no-config", "--no-lock", join(repo, "host/cli.ts"), "--version"],
+      "deno run host/cli.ts --version (unbundled)": [denoBin, "run", "-A", "--quiet", "--no-config", "--no-lock", join(repo, "host/cli.ts"), "--version"],
+      "deno run dist/capsa-deno.mjs --version": [denoBin, "run", "-A", "--quiet", "--no-config", "--no-lock", join(repo, "dist/capsa-deno.mjs"), "--version"],
       "bin/capsa-deno --version (sh + deno)": [join(repo, "bin/capsa-deno"), "--version"],
     };
     fs.writeFileSync(join(work, "empty.mjs"), "");

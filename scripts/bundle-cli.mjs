@@ -1,6 +1,11 @@
-// Bundles the Node CLI (dist/host/cli.js and everything it imports) into one CommonJS file,
-// dist/capsa-cli.cjs: Node 20 loads it about 5 ms faster than the same code as an ES module.
-// import.meta.url (used to find dist/ files next to the code) becomes the bundle's own URL.
+// Bundles the CLI into one file per engine, so each loads a single module before its first
+// system call:
+//   dist/capsa-cli.cjs   Node: dist/host/cli.js and everything it imports, as CommonJS, which
+//                        Node 20 loads about 5 ms faster than the same code as an ES module;
+//                        import.meta.url (used to find dist/ files) becomes the bundle's URL.
+//   dist/capsa-deno.mjs  Deno: host/cli.ts and everything it imports, as one ES module (about
+//                        3 ms less than resolving and loading the TypeScript modules one by one).
+// Both come from the same sources; the library (host/mod.ts, dist/host/mod.js) is not bundled.
 import { build } from "esbuild";
 
 await build({
@@ -11,5 +16,15 @@ await build({
   format: "cjs",
   define: { "import.meta.url": "__capsaBundleUrl" },
   banner: { js: "const __capsaBundleUrl = require(\"node:url\").pathToFileURL(__filename).href;" },
+  logLevel: "warning",
+});
+
+await build({
+  entryPoints: ["host/cli.ts"],
+  outfile: "dist/capsa-deno.mjs",
+  bundle: true,
+  platform: "neutral",
+  format: "esm",
+  external: ["node:*"],
   logLevel: "warning",
 });
