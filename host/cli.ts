@@ -4,9 +4,14 @@ import { loadedSys, loadSys } from "./sys.ts";
 import { parseGlobals } from "./globals.ts";
 import { primeEarly } from "./cgroups.ts";
 
+let command: string | undefined;
+
 /** Output is written synchronously, so once the native library is loaded the process ends with
- * exit_group at once, without the engine's teardown. */
+ * exit_group at once, without the engine's teardown. A loader may ask to hear of the exit
+ * first (bin/capsa writes its code cache then). */
 function finish(code: number): never {
+  const beforeExit = (globalThis as { __capsaBeforeExit?: (cmd: string | undefined) => void }).__capsaBeforeExit;
+  if (beforeExit) beforeExit(command);
   loadedSys()?.exit(code);
   exit(code);
 }
@@ -16,6 +21,7 @@ async function cli(argv: string[]): Promise<never> {
     // Commands that put a process into cgroups start the kernel's wait for that (see
     // primeCgroupMoves) before the rest of the runtime loads.
     const { cmd } = parseGlobals(argv);
+    command = cmd;
     if (cmd === "run" || cmd === "create" || cmd === "exec") primeEarly(await loadSys());
   } catch {
     // main reports bad flags; a primer that cannot start only loses the head start.

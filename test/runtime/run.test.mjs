@@ -1,11 +1,11 @@
 // Real containers through `capsa run`: namespaces, the rootfs, process setup, security, errors.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { readlinkSync, writeFileSync, symlinkSync, mkdirSync, existsSync, readFileSync, rmSync, mkdtempSync } from "node:fs";
+import { readlinkSync, writeFileSync, symlinkSync, mkdirSync, existsSync, readFileSync, rmSync, mkdtempSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { execFileSync, spawn } from "node:child_process";
-import { capsa, bundle, runSh, uniqueId, cleanupBundles, leaks, stateRoot, sharedRootfs } from "../lib/capsa.mjs";
+import { capsa, bundle, runSh, uniqueId, cleanupBundles, leaks, stateRoot, sharedRootfs, runCommand, root } from "../lib/capsa.mjs";
 
 test.after.each(() => {
   cleanupBundles();
@@ -294,6 +294,31 @@ test("capsa plan prints the program for the spec's example config", () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("the Node CLI writes its code cache once, after a container command, and V8 accepts it", () => {
+  // bin/capsa (Node) whatever runtime runs this test.
+  const node = globalThis.Deno ? "node" : process.execPath;
+  const cli = join(root, "bin/capsa");
+  const cache = join(root, "dist/capsa-cli.cjs.cache");
+  rmSync(cache, { force: true });
+  let r = runCommand(node, [cli, "--root", stateRoot, "--version"]);
+  assert.is(r.status, 0, r.stderr);
+  assert.not.ok(existsSync(cache), "--version writes no cache");
+  const dir = bundle((c) => { c.process.args = ["true"]; });
+  r = runCommand(node, [cli, "--root", stateRoot, "run", "--bundle", dir, uniqueId("cc")]);
+  assert.is(r.status, 0, r.stderr);
+  const first = statSync(cache);
+  assert.ok(first.size > 10_000, `cache of ${first.size} bytes`);
+  // Accepted by the next command, which therefore does not write it again.
+  r = runCommand(node, [cli, "--root", stateRoot, "run", "--bundle", dir, uniqueId("cc")]);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(statSync(cache).mtimeMs, first.mtimeMs);
+  // A cache that does not match the bundle is rejected and replaced.
+  writeFileSync(cache, "not a code cache");
+  r = runCommand(node, [cli, "--root", stateRoot, "run", "--bundle", dir, uniqueId("cc")]);
+  assert.is(r.status, 0, r.stderr);
+  assert.ok(statSync(cache).size > 10_000);
 });
 
 test.run();
