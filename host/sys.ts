@@ -206,26 +206,6 @@ export class SysError extends Error {
   }
 }
 
-/**
- * An object with one property per key of `defs`, each made by `make` on first access: binding
- * a native function costs about 0.1 ms, and one command uses a handful of the library's.
- */
-export function lazyBindings<D extends Record<string, unknown>, F>(defs: D, make: (name: string, def: D[keyof D]) => F): { [K in keyof D]: F } {
-  const out = {} as { [K in keyof D]: F };
-  for (const name of Object.keys(defs)) {
-    Object.defineProperty(out, name, {
-      configurable: true,
-      enumerable: true,
-      get() {
-        const fn = make(name, defs[name] as D[keyof D]);
-        Object.defineProperty(out, name, { value: fn, enumerable: true });
-        return fn;
-      },
-    });
-  }
-  return out;
-}
-
 /** Throws a SysError when a native call returned -errno; returns the value otherwise. */
 export function check(call: string, r: number, detail?: string): number {
   if (r < 0) throw new SysError(call, -r, detail);
