@@ -82,9 +82,18 @@ let primer: { stop: () => void; users: number; early: boolean } | null = null;
  * cgroup it is already in (Layout.primeFile, from the core), now and every 2 ms: the first
  * wait then runs alongside planning and spawning, and the container's init joins its cgroups,
  * its first ops, without one. One primer serves every caller; it stops when the last one
- * calls its stop. Failures only lose the head start.
+ * calls its stop. With `needed` false (a process that joins no cgroup) it only ends an early
+ * primer. Failures only lose the head start.
  */
-export function primeCgroupMoves(sys: Sys): () => void {
+export function primeCgroupMoves(sys: Sys, needed = true): () => void {
+  if (!needed) {
+    // Nothing will move: an early primer nobody else uses ends now.
+    if (primer?.early) {
+      primer.stop();
+      primer = null;
+    }
+    return () => {};
+  }
   if (primer?.early) {
     primer.early = false; // taken over: the early caller's share becomes this one
   } else if (primer) {

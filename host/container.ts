@@ -364,7 +364,7 @@ export class Container {
   async spawnProcess(process: Record<string, unknown>, opts: { stdio?: Stdio; preserveFds?: number; consoleSocket?: number } = {}): Promise<InitProcess> {
     return await this.locked(async (s) => {
       this.check("exec", this.status(s));
-      const stopPrime = s.cgroup ? primeCgroupMoves(this.sys) : () => {};
+      const stopPrime = primeCgroupMoves(this.sys, !!s.cgroup);
       try {
         return await this.spawnIn(s, process, opts);
       } finally {
