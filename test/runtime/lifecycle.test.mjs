@@ -233,6 +233,31 @@ test("hooks run in order, with the state on stdin, their args and env", async ()
   }
 });
 
+test("run: a signal that comes while the container is being created reaches its process", async () => {
+  const hdir = mkdtempSync(join(tmpdir(), "capsa-hooks-"));
+  try {
+    // The createRuntime hook holds create for 0.5 s, and says when it started.
+    const mark = join(hdir, "hook-started");
+    const h = hookScript(hdir, "slow", `touch ${mark}; sleep 0.5`);
+    const dir = bundle((c) => {
+      c.process.args = ["sleep", "5"];
+      // Not pid 1 of a pid namespace, which would ignore a TERM it has no handler for.
+      c.linux.namespaces = c.linux.namespaces.filter((n) => n.type !== "pid");
+      c.hooks = { createRuntime: [{ path: h }] };
+    });
+    const { child, done } = capsaAsync(["run", "--bundle", dir, uniqueId("sig")]);
+    for (let i = 0; i < 500 && !existsSync(mark); i++) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(existsSync(mark), "the hook ran");
+    const t0 = Date.now();
+    process.kill(child.pid, "SIGTERM");
+    const r = await done;
+    assert.is(r.status, 128 + 15, "the process died of the TERM passed on after create: " + r.stderr);
+    assert.ok(Date.now() - t0 < 4000, "not after sleep 5 ran out");
+  } finally {
+    rmSync(hdir, { recursive: true, force: true });
+  }
+});
+
 test("a failing createRuntime hook fails create and leaves nothing behind", () => {
   const hdir = mkdtempSync(join(tmpdir(), "capsa-hooks-"));
   try {
