@@ -5,6 +5,7 @@
  * child makes raw system calls only (no allocation, no locks), on a stack of its own. */
 #include "sys.h"
 #include "gen/ops.h"
+#include "libcapsa.h"
 
 #define SPAWN_STACK (64 * 1024)
 #define MAX_PRESERVE 1024

@@ -15,41 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef unsigned short u16;
-typedef unsigned long long u64;
-
-int capsa_socketpair(int *fds);
-int capsa_init_fd(const char *path);
-int capsa_spawn(int init_fd, u64 clone_flags, int sync_fd, int in_fd, int out_fd, int err_fd,
-                const int *preserve, int npreserve, int *pidfd_out);
-int capsa_wait(int pid, int *status, int options);
-int capsa_read(int fd, void *buf, int len);
-int capsa_write(int fd, const void *buf, int len);
-int capsa_close(int fd);
-int capsa_kill(int pid, int sig);
-int capsa_pidfd_send_signal(int pidfd, int sig);
-int capsa_pidfd_open(int pid);
-int capsa_open(const char *path, int flags, int mode);
-int capsa_mkfifo(const char *path, int mode);
-int capsa_poll(int fd, int events, int timeout_ms);
-int capsa_cgroup_prime(const char *procs, int stop_fd, int period_ms, int max_ms);
-int capsa_set_subreaper(int on);
-int capsa_exit(int code);
-int capsa_flock(int fd, int op);
-int capsa_pipe(int *fds);
-int capsa_connect_unix(const char *path);
-int capsa_listen_unix(const char *path, int backlog);
-int capsa_accept(int fd);
-int capsa_recv_fd(int sock, char *name, int cap, int *namelen);
-int capsa_send_fd(int sock, const void *data, int len, int fd);
-int capsa_seccomp_notif_recv(int fd, void *out);
-int capsa_seccomp_notif_send(int fd, const void *resp);
-int capsa_tty_raw(int fd, void *saved);
-int capsa_tty_set(int fd, const void *saved);
-int capsa_get_winsize(int fd, u16 *size);
-int capsa_set_winsize(int fd, int rows, int cols);
-int capsa_pump(int in, int pty, int out, int stop);
-int capsa_bpf_device_attach(const void *insns, int n, const char *license, int cgroup_fd, char *log, int log_len);
+#include "libcapsa.h"
 
 #define MAX_ARGS 9
 typedef int (*thunk)(const intptr_t *a);
@@ -60,7 +26,7 @@ typedef int (*thunk)(const intptr_t *a);
 static int t_socketpair(const intptr_t *a) { return capsa_socketpair(P(int *, 0)); }
 static int t_init_fd(const intptr_t *a) { return capsa_init_fd(P(const char *, 0)); }
 static int t_spawn(const intptr_t *a) {
-  return capsa_spawn(I(0), (u64)a[1], I(2), I(3), I(4), I(5), P(const int *, 6), I(7), P(int *, 8));
+  return capsa_spawn(I(0), (unsigned long long)a[1], I(2), I(3), I(4), I(5), P(const int *, 6), I(7), P(int *, 8));
 }
 static int t_wait(const intptr_t *a) { return capsa_wait(I(0), P(int *, 1), I(2)); }
 static int t_read(const intptr_t *a) { return capsa_read(I(0), P(void *, 1), I(2)); }
@@ -86,7 +52,7 @@ static int t_seccomp_notif_recv(const intptr_t *a) { return capsa_seccomp_notif_
 static int t_seccomp_notif_send(const intptr_t *a) { return capsa_seccomp_notif_send(I(0), P(const void *, 1)); }
 static int t_tty_raw(const intptr_t *a) { return capsa_tty_raw(I(0), P(void *, 1)); }
 static int t_tty_set(const intptr_t *a) { return capsa_tty_set(I(0), P(const void *, 1)); }
-static int t_get_winsize(const intptr_t *a) { return capsa_get_winsize(I(0), P(u16 *, 1)); }
+static int t_get_winsize(const intptr_t *a) { return capsa_get_winsize(I(0), P(unsigned short *, 1)); }
 static int t_set_winsize(const intptr_t *a) { return capsa_set_winsize(I(0), I(1), I(2)); }
 static int t_pump(const intptr_t *a) { return capsa_pump(I(0), I(1), I(2), I(3)); }
 static int t_bpf_device_attach(const intptr_t *a) {
