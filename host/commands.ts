@@ -12,8 +12,6 @@ import { Console, terminalOf } from "./console.ts";
 export const VERSION = "0.1.0";
 export const SPEC_VERSION = "1.3.0";
 
-export { UsageError };
-
 interface Diag { pointer: string; code: string; message: string; severity: string }
 
 

@@ -7,16 +7,12 @@ declare const process: any;
 export const isDeno: boolean = typeof (globalThis as any).Deno !== "undefined";
 
 /**
- * A Node built-in module, under Node only, from process.getBuiltinModule (Node 20.16 and later):
- * synchronous, so no module needs a top-level await, and it skips the ESM facade that
- * `import("node:fs")` builds, whose export list wakes every lazy getter of node:fs and with them
- * node:stream (about 2 ms of each command's start).
+ * node:fs under Node, from process.getBuiltinModule (Node 20.16 and later): synchronous, so no
+ * module needs a top-level await, and it skips the ESM facade that `import("node:fs")` builds,
+ * whose export list wakes every lazy getter of node:fs and with them node:stream (about 2 ms of
+ * each command's start).
  */
-export function nodeBuiltin(name: string): any {
-  return process.getBuiltinModule(name);
-}
-
-export const nodeFs: any = isDeno ? null : nodeBuiltin("node:fs");
+export const nodeFs: any = isDeno ? null : process.getBuiltinModule("node:fs");
 
 export function readFile(path: string): Uint8Array<ArrayBuffer> {
   return isDeno ? Deno.readFileSync(path) : new Uint8Array(nodeFs.readFileSync(path));
