@@ -56,7 +56,7 @@ export const OP_SECCOMP = 31;
 export const OP_EXEC = 32;
 export const OP_REMOUNT_ROOT = 33;
 export const OP_CONSOLE = 34;
-export const OP_COUNT = 35;
+export const OP_LOOKUP = 35;
 
 export const OPS: OpDef[] = [
   new OpDef(OP_NOP, "nop", "", "", "does nothing"),
@@ -93,10 +93,12 @@ export const OPS: OpDef[] = [
   new OpDef(OP_SETSID, "setsid", "", "", "setsid(2)"),
   new OpDef(OP_SECCOMP, "seccomp", "flags", "program",
     "seccomp(SECCOMP_SET_MODE_FILTER) with the program's bytes; with SECCOMP_FILTER_FLAG_NEW_LISTENER, hands the listener to the runtime at once (SYNC_SECCOMP_FD, then the fd with SCM_RIGHTS), waits for its ACK and closes its copy"),
-  new OpDef(OP_EXEC, "exec", "argc,envc,search,keep_fds", "*", "marks every fd above 2+keep_fds close-on-exec, then execve(strs[0], strs[1..argc], strs[argc+1..]); with search, looks strs[0] up in the env PATH"),
+  new OpDef(OP_EXEC, "exec", "argc,envc,search,keep_fds", "*", "marks every fd above 2+keep_fds close-on-exec, then execve(strs[0], strs[1..argc], strs[argc+1..argc+envc]); with search, looks strs[0] up in the colon-separated directories of the string after the environment (empty = .), as lookup does"),
   new OpDef(OP_REMOUNT_ROOT, "remount_root", "flags", "", "remounts / with flags (read-only rootfs), keeping its other flags"),
   new OpDef(OP_CONSOLE, "console", "sock_fd,rows,cols,flags,uid", "",
     "opens a pty (/dev/ptmx, else /dev/pts/ptmx), unlocks it, sizes it (rows and cols both nonzero), chowns the peer to uid (-1: no), binds it over /dev/console (CONSOLE_MOUNT), sends the master over sock_fd as runc does (data \"/dev/ptmx\", SCM_RIGHTS) and closes sock_fd, then dups the peer onto 0, 1, 2 and makes it the controlling terminal"),
+  new OpDef(OP_LOOKUP, "lookup", "", "file,path",
+    "checks that the process's executable exists and may be executed, as the exec op will find it: a file with a slash must be an executable non-directory (ENOENT, EACCES, EISDIR...); a bare name must be one in some directory of path (colon-separated, empty = .), else ENOENT"),
 ];
 
 // OP_MOUNT cflags: how the interpreter treats source and target.

@@ -1,7 +1,7 @@
 // The init program: a flat binary list of ops (layout in core/ops.ts and core/PROGRAM.md).
 // The encoder keeps, for every op, the JSON Pointer of the config value it came from and a
 // short human description, so a failing op can be reported as `mounts[3] (/sys, sysfs)`.
-import { OPS, OP_COUNT, PROGRAM_MAGIC, PROGRAM_VERSION } from "./ops";
+import { OPS, PROGRAM_MAGIC, PROGRAM_VERSION } from "./ops";
 import { JValue, Obj, quote, jsonArray } from "./json";
 import { join } from "./strings";
 
@@ -154,7 +154,7 @@ export function assemble(v: JValue): Program | null {
     if (name === null || !name.isString()) { assembleError = "ops[" + i.toString() + "].op must be a string"; return null; }
     let code = -1;
     for (let k = 0; k < OPS.length; k++) if (OPS[k].name == name.str) { code = OPS[k].code; break; }
-    if (code < 0 || code >= OP_COUNT) { assembleError = "ops[" + i.toString() + "]: unknown op \"" + name.str + "\""; return null; }
+    if (code < 0) { assembleError = "ops[" + i.toString() + "]: unknown op \"" + name.str + "\""; return null; }
     const ptr = o.get("pointer");
     const what = o.get("what");
     const op = prog.add(code, ptr !== null && ptr.isString() ? ptr.str : "", what !== null && what.isString() ? what.str : "");

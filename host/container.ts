@@ -8,7 +8,6 @@ import { CapsaError } from "./errors.ts";
 import { StateDir, checkId, DEFAULT_ROOT, type StateFile } from "./state.ts";
 import { makePlan, hostLastCap, InitProcess, initConstant, type Plan, type Stdio } from "./init.ts";
 import { runHooks, type Hook } from "./hooks.ts";
-import { checkExecutable } from "./compat.ts";
 import { withSeccompListener, type ListenerConfig } from "./seccomp_notify.ts";
 import { planCgroups, primeCgroupMoves, applyCgroups, cgroupPids, removeCgroupsAsync, removeCgroups, freezerState, setFrozen, readStats, readStatsText, updateCgroups, type CgroupState } from "./cgroups.ts";
 
@@ -104,7 +103,6 @@ export class Factory {
         .filter(([name]) => name !== "unified")
         .map(([name, host]) => ({ controller: name.replace(/^name=/, ""), host })),
     }, configText, { describe: false });
-    checkExecutable(config, plan.rootfs);
     dir.create();
     const c = new Container(this, id, sys);
     const lock = c.lock();

@@ -3,7 +3,7 @@
 // container's process. Every decision comes from the plan; this file only does the I/O.
 import { loadCore, type Core } from "./core.ts";
 import { readText, writeExisting, arch } from "./rt.ts";
-import { type Sys, type WaitStatus, initPath } from "./sys.ts";
+import { type Sys, type WaitStatus, initPath, errnoInfo } from "./sys.ts";
 import { CapsaError, ConfigError, errnoText, type Diagnostic } from "./errors.ts";
 
 export interface Facts {
@@ -24,6 +24,24 @@ export interface OpRow {
   what: string;
   ints: number[];
   strs: string[];
+}
+
+/**
+ * A failed `lookup` of the process's executable, in runc's words (from Go's exec.LookPath),
+ * which clients turn into exit statuses: podman and containerd answer "executable file not
+ * found in $PATH" and "no such file or directory" with 127, "permission denied" with 126.
+ */
+function lookupError(op: OpRow, errno: number): CapsaError {
+  const file = op.strs[0] ?? "";
+  const where = ` (${op.pointer}, looked up in the container)`;
+  if (!file.includes("/")) {
+    return new CapsaError(`exec: "${file}": executable file not found in $PATH${where}`, "process.args.not-found");
+  }
+  const e = errnoInfo(errno);
+  const text = (e.text || e.name).replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase());
+  // Errors of the stat(2) of the path, as Go words them; the rest come from the access check.
+  const stat = ["ENOENT", "ENOTDIR", "ENAMETOOLONG", "ELOOP"].includes(e.name) ? `stat ${file}: ` : "";
+  return new CapsaError(`exec: "${file}": ${stat}${text} [${e.name}]${where}`, e.name === "ENOENT" ? "process.args.not-found" : "process.args.not-executable");
 }
 
 export interface Plan {
@@ -226,6 +244,7 @@ export class InitProcess {
     if (index === 0xfffffffe) return new CapsaError(`capsa-init refused the program: ${errnoText(errno)}`, "init.program");
     const op = this.plan.describeOps()[index];
     if (!op) return new CapsaError(`init op ${index} failed: ${errnoText(errno)}`, "init.op");
+    if (op.op === "lookup") return lookupError(op, errno);
     const where = op.what || op.pointer || `op ${index}`;
     return new CapsaError(`${where}: ${op.op} failed: ${errnoText(errno)}`, "init.op." + op.op);
   }

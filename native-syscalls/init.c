@@ -11,7 +11,7 @@
  * an O_PATH|O_NOFOLLOW walk that resolves symlinks inside the root when openat2 is missing.
  * Mount targets are then named through /proc/self/fd/N of the resolved descriptor. */
 #include "sys.h"
-#include "opdefs.h"
+#include "gen/ops.h"
 
 #define BAD_PROGRAM 0xfffffffeu
 #define PROGRAM_MAX (1u << 20)
@@ -19,7 +19,6 @@
 #define WALK_DEPTH 256
 #define MAX_LINKS 40
 #define MAX_GROUPS 65536
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct msg {
   u32 type, a;
@@ -83,7 +82,7 @@ static int validate(const u8 *buf, usize n) {
     u32 size = rd32(op + 8);
     if (code >= CAPSA_OP_COUNT || rd16(op + 6) != 0) return 0;
     if (size < 16 || size % 8 || size > n - off) return 0;
-    const struct opdef *d = &OPDEFS[code];
+    const struct capsa_opdef *d = &CAPSA_OPDEFS[code];
     if (d->ints >= 0 && ni != d->ints) return 0;
     if (d->strs >= 0 && ns != d->strs) return 0;
     usize p = 16 + (usize)ni * 8;
@@ -107,7 +106,8 @@ static int validate(const u8 *buf, usize n) {
     switch (code) {
     case CAPSA_OP_EXEC:
       if (ints[0] < 1 || ints[1] < 0 || ints[0] > 0x100000 || ints[1] > 0x100000) return 0;
-      if (ints[0] + ints[1] + 1 != ns || (ints[2] & ~1LL) || ints[3] < 0 || ints[3] > 0x10000) return 0;
+      /* file, argv, envp, and with search the directories to look in */
+      if (ints[0] + ints[1] + 1 + ints[2] != ns || (ints[2] & ~1LL) || ints[3] < 0 || ints[3] > 0x10000) return 0;
       break;
     case CAPSA_OP_CAP_BOUNDING:
     case CAPSA_OP_CAP_AMBIENT:
@@ -775,33 +775,12 @@ static long op_seccomp(i64 flags, const char *prog, u32 len) {
   return r < 0 ? r : 0;
 }
 
-static long op_exec(const struct opv *o) {
-  i64 argc = o->ints[0], envc = o->ints[1], search = o->ints[2], keep = o->ints[3];
-  usize bytes = ((usize)argc + (usize)envc + 2) * sizeof(char *);
-  long m = S6(__NR_mmap, 0, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (MAP_FAILED_P(m)) return m;
-  char **argv = (char **)m, **envp = argv + argc + 1;
-  const u8 *p = o->strs;
-  const char *file = str_next(&p, 0);
-  for (i64 i = 0; i < argc; i++) argv[i] = (char *)str_next(&p, 0);
-  argv[argc] = 0;
-  for (i64 i = 0; i < envc; i++) envp[i] = (char *)str_next(&p, 0);
-  envp[envc] = 0;
-
-  long r = c_cloexec_from((unsigned)(3 + keep));
-  if (r < 0) return r;
-  int slash = 0;
-  for (const char *c = file; *c; c++) slash |= *c == '/';
-  if (!search || slash || !*file) return S3(__NR_execve, file, argv, envp);
-
-  const char *path = DEFAULT_PATH;
-  for (i64 i = 0; i < envc; i++) {
-    const char *e = envp[i];
-    if (e[0] == 'P' && e[1] == 'A' && e[2] == 'T' && e[3] == 'H' && e[4] == '=') {
-      path = e + 5;
-      break;
-    }
-  }
+/* Tries dir/file for each directory of path (colon-separated; an empty entry is ".") until
+ * try() returns something other than a "not here" error (ENOENT, ENOTDIR, ENAMETOOLONG,
+ * ELOOP, EACCES, EISDIR). Returns that, else -EACCES when some candidate was refused
+ * (execvp's rule) and eacces is set, else -ENOENT. */
+static long path_search(const char *path, const char *file, int eacces_wins,
+                        long (*try)(const char *cand, void *arg), void *arg) {
   char buf[PATH_BUF];
   usize flen = c_strlen(file);
   int eacces = 0;
@@ -816,14 +795,68 @@ static long op_exec(const struct opv *o) {
       k += dlen;
       buf[k++] = '/';
       memcpy(buf + k, file, flen + 1);
-      r = S3(__NR_execve, buf, argv, envp);
-      if (r == -EACCES) eacces = 1;
+      long r = try(buf, arg);
+      if (r == -EACCES || r == -EISDIR) eacces = 1;
       else if (r != -ENOENT && r != -ENOTDIR && r != -ENAMETOOLONG && r != -ELOOP) return r;
     }
     if (!*end) break;
     seg = end + 1;
   }
-  return eacces ? -EACCES : -ENOENT;
+  return eacces && eacces_wins ? -EACCES : -ENOENT;
+}
+
+/* An executable file for the process's user: not a directory, and execute permission as
+ * faccessat2(AT_EACCESS) sees it (the checks of Go's exec.LookPath, which runc uses). */
+static long check_executable(const char *p, void *unused) {
+  (void)unused;
+  struct statx sx;
+  long r = x_statx(AT_FDCWD, p, 0, STATX_TYPE | STATX_MODE, &sx);
+  if (r < 0) return r;
+  if (S_ISDIR(sx.stx_mode)) return -EISDIR;
+  r = S4(__NR_faccessat2, AT_FDCWD, p, X_OK, AT_EACCESS);
+  if (r == -ENOSYS || r == -EPERM) return sx.stx_mode & 0111 ? 0 : -EACCES;
+  return r;
+}
+
+static long op_lookup(const char *file, const char *path) {
+  int slash = 0;
+  for (const char *c = file; *c; c++) slash |= *c == '/';
+  if (slash) return check_executable(file, 0);
+  if (!*file) return -ENOENT;
+  /* Like Go's LookPath: a bare name that is nowhere executable is "not found". */
+  return path_search(path, file, 0, check_executable, 0);
+}
+
+struct exec_args {
+  char **argv, **envp;
+};
+
+static long try_execve(const char *cand, void *arg) {
+  const struct exec_args *a = (const struct exec_args *)arg;
+  return S3(__NR_execve, cand, a->argv, a->envp);
+}
+
+static long op_exec(const struct opv *o) {
+  i64 argc = o->ints[0], envc = o->ints[1], search = o->ints[2], keep = o->ints[3];
+  usize bytes = ((usize)argc + (usize)envc + 2) * sizeof(char *);
+  long m = S6(__NR_mmap, 0, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (MAP_FAILED_P(m)) return m;
+  char **argv = (char **)m, **envp = argv + argc + 1;
+  const u8 *p = o->strs;
+  const char *file = str_next(&p, 0);
+  for (i64 i = 0; i < argc; i++) argv[i] = (char *)str_next(&p, 0);
+  argv[argc] = 0;
+  for (i64 i = 0; i < envc; i++) envp[i] = (char *)str_next(&p, 0);
+  envp[envc] = 0;
+  const char *path = search ? str_next(&p, 0) : "";
+
+  long r = c_cloexec_from((unsigned)(3 + keep));
+  if (r < 0) return r;
+  int slash = 0;
+  for (const char *c = file; *c; c++) slash |= *c == '/';
+  if (!search || slash || !*file) return S3(__NR_execve, file, argv, envp);
+  struct exec_args a = {argv, envp};
+  return path_search(path, file, 1, try_execve, &a);
 }
 
 /* ---- the interpreter -------------------------------------------------------------------- */
@@ -927,6 +960,8 @@ static long run_op(const struct opv *o) {
     return op_seccomp(v[0], s[0], slen[0]);
   case CAPSA_OP_EXEC:
     return op_exec(o);
+  case CAPSA_OP_LOOKUP:
+    return op_lookup(s[0], s[1]);
   case CAPSA_OP_REMOUNT_ROOT:
     return op_remount_root((unsigned long)v[0]);
   case CAPSA_OP_CONSOLE:

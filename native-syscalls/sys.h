@@ -73,6 +73,9 @@ static inline long sys6(long n, long a, long b, long c, long d, long e, long f) 
 #ifndef __NR_mount_setattr
 #define __NR_mount_setattr 442
 #endif
+#ifndef __NR_faccessat2
+#define __NR_faccessat2 439
+#endif
 
 /* ---- errno ---------------------------------------------------------------------------------- */
 #define EPERM 1
@@ -110,6 +113,8 @@ static inline long sys6(long n, long a, long b, long c, long d, long e, long f) 
 /* ---- files ---------------------------------------------------------------------------------- */
 #define AT_FDCWD (-100)
 #define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_EACCESS 0x200
+#define X_OK 1
 #define AT_EMPTY_PATH 0x1000
 #define AT_RECURSIVE 0x8000
 

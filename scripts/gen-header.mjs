@@ -25,6 +25,16 @@ for (const o of t.ops) {
 }
 L.push(`#define CAPSA_OP_COUNT ${t.ops.length}`);
 L.push("");
+// The argument counts the interpreter checks every op against (-1: variable).
+const count = (names) => (names === "*" ? -1 : names === "" ? 0 : names.split(",").length);
+L.push("struct capsa_opdef {");
+L.push("  signed char ints, strs;");
+L.push("};");
+L.push("");
+L.push("__attribute__((unused)) static const struct capsa_opdef CAPSA_OPDEFS[CAPSA_OP_COUNT] = {");
+for (const o of t.ops) L.push(`  [CAPSA_OP_${o.name.toUpperCase()}] = {${count(o.ints)}, ${count(o.strs)}},`);
+L.push("};");
+L.push("");
 L.push("#endif");
 const text = L.join("\n") + "\n";
 const out = join(root, "native-syscalls/gen/ops.h");

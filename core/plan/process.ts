@@ -1,12 +1,12 @@
 // The container process, in the order of runc's standard init (standard_init_linux.go and
 // finalizeNamespace): session, hostname, sysctls, read-only and masked paths, rlimits,
 // no_new_privs, cwd, bounding set, user switch with kept capabilities, capability sets,
-// ambient set, umask, then the wait for `start` and execve.
+// ambient set, umask, the executable's lookup, then the wait for `start` and execve.
 import { JValue, Kind, pointerToken } from "../json";
 import {
   OP_SETSID, OP_SETHOSTNAME, OP_SETDOMAINNAME, OP_WRITE_FILE, OP_SETRLIMIT, OP_PRCTL, OP_CHDIR,
   OP_CAP_BOUNDING, OP_SETGROUPS, OP_SETRESGID, OP_SETRESUID, OP_CAPSET, OP_CAP_AMBIENT, OP_UMASK,
-  OP_WAIT_FIFO, OP_EXEC, OP_CONSOLE, CONSOLE_MOUNT, OP_SECCOMP,
+  OP_WAIT_FIFO, OP_EXEC, OP_LOOKUP, OP_CONSOLE, CONSOLE_MOUNT, OP_SECCOMP,
   SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_FILTER_FLAG_TSYNC_ESRCH,
   SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
 } from "../ops";
@@ -252,18 +252,34 @@ function planUserProcess(c: PlanCtx): void {
   const um = member(user, "umask", Kind.Number);
   prog.add(OP_UMASK, um !== null ? "/process/user/umask" : "", "umask").i(um !== null ? intOf(user, "umask", 0o22) : 0o22);
 
+  const args = stringsOf(p, "args");
+  const env = stringsOf(p, "env");
+  const prog0 = args.length > 0 ? args[0] : "";
+  const search = prog0.indexOf("/") < 0;
+  const path = searchPath(env);
+  // As runc: the executable is looked up in the container, as its user, after the hooks and
+  // before the wait for `start`, so that a missing one fails create rather than the start.
+  if (prog0.length > 0) prog.add(OP_LOOKUP, "/process/args/0", "exec: \"" + prog0 + "\"").s(prog0).s(search ? path : "");
+
   if (bpf !== null && nnp) prog.add(OP_SECCOMP, "/linux/seccomp", seccompWhat(scFlags)).i(scFlags).b(bpf);
 
   if (c.f.fifo.length > 0) prog.add(OP_WAIT_FIFO, "", "exec fifo (" + c.f.fifo + ")");
 
-  const args = stringsOf(p, "args");
-  const env = stringsOf(p, "env");
-  const prog0 = args.length > 0 ? args[0] : "";
   const op = prog.add(OP_EXEC, "/process/args", "process (" + prog0 + ")")
-    .i(args.length).i(env.length).i(prog0.indexOf("/") < 0 ? 1 : 0).i(c.f.preserveFds);
+    .i(args.length).i(env.length).i(search ? 1 : 0).i(c.f.preserveFds);
   op.s(prog0);
   for (let i = 0; i < args.length; i++) op.s(args[i]);
   for (let i = 0; i < env.length; i++) op.s(env[i]);
+  if (search) op.s(path);
+}
+
+/** The directories a bare executable name is looked up in: the first PATH of the process's
+ * environment, else the default that Docker and runc's clients give a container. */
+export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+function searchPath(env: string[]): string {
+  for (let i = 0; i < env.length; i++) if (env[i].startsWith("PATH=")) return env[i].substring(5);
+  return DEFAULT_PATH;
 }
 
 // The init's syscalls between loading a filter with a listener and the runtime's ACK of the

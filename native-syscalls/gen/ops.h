@@ -84,12 +84,57 @@
 #define CAPSA_OP_SETSID 30
 /* seccomp(flags; program): seccomp(SECCOMP_SET_MODE_FILTER) with the program's bytes; with SECCOMP_FILTER_FLAG_NEW_LISTENER, hands the listener to the runtime at once (SYNC_SECCOMP_FD, then the fd with SCM_RIGHTS), waits for its ACK and closes its copy */
 #define CAPSA_OP_SECCOMP 31
-/* exec(argc,envc,search,keep_fds; *): marks every fd above 2+keep_fds close-on-exec, then execve(strs[0], strs[1..argc], strs[argc+1..]); with search, looks strs[0] up in the env PATH */
+/* exec(argc,envc,search,keep_fds; *): marks every fd above 2+keep_fds close-on-exec, then execve(strs[0], strs[1..argc], strs[argc+1..argc+envc]); with search, looks strs[0] up in the colon-separated directories of the string after the environment (empty = .), as lookup does */
 #define CAPSA_OP_EXEC 32
 /* remount_root(flags): remounts / with flags (read-only rootfs), keeping its other flags */
 #define CAPSA_OP_REMOUNT_ROOT 33
 /* console(sock_fd,rows,cols,flags,uid): opens a pty (/dev/ptmx, else /dev/pts/ptmx), unlocks it, sizes it (rows and cols both nonzero), chowns the peer to uid (-1: no), binds it over /dev/console (CONSOLE_MOUNT), sends the master over sock_fd as runc does (data "/dev/ptmx", SCM_RIGHTS) and closes sock_fd, then dups the peer onto 0, 1, 2 and makes it the controlling terminal */
 #define CAPSA_OP_CONSOLE 34
-#define CAPSA_OP_COUNT 35
+/* lookup(file,path): checks that the process's executable exists and may be executed, as the exec op will find it: a file with a slash must be an executable non-directory (ENOENT, EACCES, EISDIR...); a bare name must be one in some directory of path (colon-separated, empty = .), else ENOENT */
+#define CAPSA_OP_LOOKUP 35
+#define CAPSA_OP_COUNT 36
+
+struct capsa_opdef {
+  signed char ints, strs;
+};
+
+__attribute__((unused)) static const struct capsa_opdef CAPSA_OPDEFS[CAPSA_OP_COUNT] = {
+  [CAPSA_OP_NOP] = {0, 0},
+  [CAPSA_OP_SETNS] = {1, 1},
+  [CAPSA_OP_UNSHARE] = {1, 0},
+  [CAPSA_OP_FORK_PIDNS] = {0, 0},
+  [CAPSA_OP_SYNC] = {1, 0},
+  [CAPSA_OP_SET_ROOT] = {0, 1},
+  [CAPSA_OP_MOUNT] = {6, 4},
+  [CAPSA_OP_MKDIR] = {1, 1},
+  [CAPSA_OP_MKNOD] = {5, 1},
+  [CAPSA_OP_BIND_DEV] = {0, 2},
+  [CAPSA_OP_SYMLINK] = {0, 2},
+  [CAPSA_OP_PIVOT_ROOT] = {0, 0},
+  [CAPSA_OP_MOVE_ROOT] = {0, 0},
+  [CAPSA_OP_MASK] = {0, 1},
+  [CAPSA_OP_READONLY] = {0, 1},
+  [CAPSA_OP_SETHOSTNAME] = {0, 1},
+  [CAPSA_OP_SETDOMAINNAME] = {0, 1},
+  [CAPSA_OP_WRITE_FILE] = {1, 2},
+  [CAPSA_OP_SETRLIMIT] = {3, 0},
+  [CAPSA_OP_PRCTL] = {3, 0},
+  [CAPSA_OP_SETGROUPS] = {-1, 0},
+  [CAPSA_OP_SETRESGID] = {1, 0},
+  [CAPSA_OP_SETRESUID] = {1, 0},
+  [CAPSA_OP_UMASK] = {1, 0},
+  [CAPSA_OP_CAP_BOUNDING] = {3, 0},
+  [CAPSA_OP_CAPSET] = {6, 0},
+  [CAPSA_OP_CAP_AMBIENT] = {3, 0},
+  [CAPSA_OP_CHDIR] = {0, 1},
+  [CAPSA_OP_OPEN_FIFO] = {0, 1},
+  [CAPSA_OP_WAIT_FIFO] = {0, 0},
+  [CAPSA_OP_SETSID] = {0, 0},
+  [CAPSA_OP_SECCOMP] = {1, 1},
+  [CAPSA_OP_EXEC] = {4, -1},
+  [CAPSA_OP_REMOUNT_ROOT] = {1, 0},
+  [CAPSA_OP_CONSOLE] = {5, 0},
+  [CAPSA_OP_LOOKUP] = {0, 2},
+};
 
 #endif

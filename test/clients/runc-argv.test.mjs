@@ -114,11 +114,36 @@ test("a missing executable fails create with runc's message, and nothing is crea
     assert.match(r.stderr, msg);
     assert.not.ok(existsSync(join(stateRoot, id)));
   }
+  const denied = capsa(["create", "--bundle", bundle((c) => { c.process.args = ["/etc/passwd"]; }), id]);
+  assert.is(denied.status, 1, denied.stderr);
+  assert.match(denied.stderr, /exec: "\/etc\/passwd": permission denied \[EACCES\] \(\/process\/args\/0, looked up in the container\)/);
+  assert.not.ok(existsSync(join(stateRoot, id)));
   // Found through PATH, through a symlink inside the rootfs, and relative to the cwd.
   for (const [args, cwd] of [[["true"], "/"], [["/bin/true"], "/"], [["./true"], "/bin"], [["../bin/true"], "/tmp"]]) {
     const r = capsa(["run", "--bundle", bundle((c) => { c.process.args = args; c.process.cwd = cwd; }), uniqueId("found")]);
     assert.is(r.status, 0, `${args} in ${cwd}: ${r.stderr}`);
   }
+  // The lookup runs in the container: it sees what a mount brings, by path and through PATH.
+  const tools = mkdtempSync(join(tmpdir(), "capsa-tools-"));
+  cleanups.push(() => rmSync(tools, { recursive: true, force: true }));
+  writeFileSync(join(tools, "tool"), "#!/bin/sh\nexit 3\n", { mode: 0o755 });
+  const mounted = (c) => { c.mounts.push({ destination: "/opt/tools", type: "bind", source: tools, options: ["rbind", "ro"] }); };
+  for (const [args, env] of [[["/opt/tools/tool"], []], [["tool"], ["PATH=/opt/tools:/bin"]]]) {
+    const r = capsa(["run", "--bundle", bundle((c) => { mounted(c); c.process.args = args; c.process.env = env; }), uniqueId("mounted")]);
+    assert.is(r.status, 3, `${args}: ${r.stderr}`);
+  }
+});
+
+test("exec of a missing executable into a running container: runc's message, and the container runs on", () => {
+  const id = uniqueId("execmissing");
+  cleanups.push(() => capsa(["delete", "--force", id]));
+  const r = capsa(["run", "-d", "--bundle", bundle((c) => { c.process.args = ["sleep", "1000"]; }), id]);
+  assert.is(r.status, 0, r.stderr);
+  const x = capsa(["exec", id, "no-such-command"]);
+  assert.is.not(x.status, 0);
+  assert.match(x.stderr, /exec: "no-such-command": executable file not found in \$PATH/);
+  assert.match(capsa(["state", id]).stdout, /"status": "running"/);
+  assert.is(capsa(["exec", id, "true"]).status, 0);
 });
 
 test.run();

@@ -176,10 +176,12 @@ test("golden: runtime-spec schema/test/config/good/spec-example.json", () => {
     ["capset", "/process/capabilities", { ints: [(1 << CAP.AUDIT_WRITE) | (1 << CAP.KILL), 0, caps3, 0, caps3, 0] }],
     ["cap_ambient", "/process/capabilities/ambient", { ints: [1 << CAP.NET_BIND_SERVICE, 0, 40] }],
     ["umask", "", { ints: [0o22] }],
+    // As runc: the executable is looked up as the container's user, before the wait for start.
+    ["lookup", "/process/args/0", { strs: ["sh", PATH.slice(5)] }],
     // noNewPrivileges is set: the filter goes in as late as possible, before the wait for start.
     ["seccomp", "/linux/seccomp"],
     ["wait_fifo", ""],
-    ["exec", "/process/args", { ints: [1, 2, 1, 0], strs: ["sh", "sh", PATH, "TERM=xterm"] }],
+    ["exec", "/process/args", { ints: [1, 2, 1, 0], strs: ["sh", "sh", PATH, "TERM=xterm", PATH.slice(5)] }],
   ]);
   // The op carries the program the seccomp export compiles from the same profile.
   const sec = byOp(j.ops, "seccomp");
@@ -249,8 +251,9 @@ test("golden: the default config from spec", () => {
     ["capset", "/process/capabilities", { ints: [DEFAULT_CAPS, 0, DEFAULT_CAPS, 0, 0, 0] }],
     ["cap_ambient", "/process/capabilities/ambient", { ints: [0, 0, 40] }],
     ["umask", "", { ints: [0o22] }],
+    ["lookup", "/process/args/0", { strs: ["sh", PATH.slice(5)] }],
     ["wait_fifo", ""],
-    ["exec", "/process/args", { ints: [1, 2, 1, 0], strs: ["sh", "sh", PATH, "TERM=xterm"] }],
+    ["exec", "/process/args", { ints: [1, 2, 1, 0], strs: ["sh", "sh", PATH, "TERM=xterm", PATH.slice(5)] }],
   ]);
 });
 
@@ -587,10 +590,27 @@ test("oom_score_adj early, sysctls before readonlyPaths, hostname needs nothing 
   assert.equal([h.pointer, h.what, h.strs], ["/hostname", "hostname (box)", ["box"]]);
 });
 
+test("lookup: the first PATH of the environment, none for a path with a slash, after the user switch", () => {
+  const j = ok(plan(config({ process: { cwd: "/", args: ["app", "x"], env: ["A=1", "PATH=/opt/bin::/bin", "PATH=/other"], user: { uid: 7, gid: 7 } } })));
+  const l = byOp(j.ops, "lookup");
+  assert.is(l.length, 1);
+  assert.equal([l[0].pointer, l[0].what, l[0].strs], ["/process/args/0", 'exec: "app"', ["app", "/opt/bin::/bin"]]);
+  const idx = (name) => j.ops.findIndex((o) => o.op === name);
+  assert.ok(idx("setresuid") < idx("lookup") && idx("capset") < idx("lookup"), "as the container's user and capabilities");
+  assert.ok(idx("lookup") < idx("wait_fifo"), "before create returns");
+  assert.equal(byOp(j.ops, "exec")[0].strs.at(-1), "/opt/bin::/bin", "exec searches the same directories");
+  const k = ok(plan(config({ process: { cwd: "/", args: ["./app"], env: ["PATH=/bin"] } })));
+  assert.equal(byOp(k.ops, "lookup")[0].strs, ["./app", ""]);
+  assert.equal(byOp(k.ops, "exec")[0].ints[2], 0);
+  assert.equal(byOp(k.ops, "exec")[0].strs, ["./app", "./app", "PATH=/bin"], "no search: no directories");
+});
+
 test("facts.process replaces config.process (exec)", () => {
   const j = ok(plan(config(), { process: { cwd: "/tmp", args: ["ls", "-l"], user: { uid: 3, gid: 4 } } }));
   assert.equal(j.process.args, ["ls", "-l"]);
-  assert.equal(byOp(j.ops, "exec")[0].strs, ["ls", "ls", "-l"]);
+  // No env: a bare name is looked up in the default PATH, by the lookup op and by exec.
+  assert.equal(byOp(j.ops, "exec")[0].strs, ["ls", "ls", "-l", PATH.slice(5)]);
+  assert.equal(byOp(j.ops, "lookup")[0].strs, ["ls", PATH.slice(5)]);
   assert.equal(byOp(j.ops, "chdir")[0].strs, ["/tmp"]);
 });
 

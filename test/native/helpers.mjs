@@ -40,8 +40,10 @@ export function program(ops) {
 export const op = (name, ints = [], strs = []) => ({ op: name, ints, strs });
 export const mount = (source, target, fstype, flags, { cflags = 0, prop = 0, remount = 0, set = 0, clr = 0, data = "" } = {}) =>
   op("mount", [flags, cflags, prop, remount, set, clr], [source, target, fstype, data]);
-export const exec = (argv, { env = [], search = 0, keep = 0, path = argv[0] } = {}) =>
-  op("exec", [argv.length, env.length, search, keep], [path, ...argv, ...env]);
+/** exec of argv; with search, argv[0] is looked up in `dirs` (default: the PATH in env). */
+export const exec = (argv, { env = [], search = 0, keep = 0, path = argv[0], dirs } = {}) =>
+  op("exec", [argv.length, env.length, search, keep],
+    [path, ...argv, ...env, ...(search ? [dirs ?? env.find((e) => e.startsWith("PATH="))?.slice(5) ?? ""] : [])]);
 export const sync = (tag) => op("sync", [tag]);
 
 /** A new mount namespace with `dir` as the root, ready for in-root ops and pivot_root. */

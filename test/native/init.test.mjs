@@ -44,8 +44,8 @@ t("native-syscalls/gen/ops.h matches the core", () => {
   assert.is(r.status, 0, r.stderr);
 });
 
-t("the C argument table (opdefs.h) matches the core's op definitions", () => {
-  const text = h.readFileSync(h.join(h.root, "native-syscalls/opdefs.h"), "utf8");
+t("the C argument table (CAPSA_OPDEFS in gen/ops.h) matches the core's op definitions", () => {
+  const text = h.readFileSync(h.join(h.root, "native-syscalls/gen/ops.h"), "utf8");
   const c = {};
   for (const m of text.matchAll(/\[CAPSA_OP_(\w+)\] = \{(-?\d+), (-?\d+)\}/g)) c[m[1].toLowerCase()] = [Number(m[2]), Number(m[3])];
   const count = (s) => (s === "" ? 0 : s === "*" ? -1 : s.split(",").length);
@@ -372,6 +372,38 @@ t("chdir, and exec with PATH search and an environment", async () => {
   assert.equal(lines(r.stdout), ["/etc", "bar", "/nonexistent:/bin"]);
   const f = await runInit([exec(["capsa-no-such-command"], { search: 1, env: ["PATH=/bin:/usr/bin"] })]);
   assert.equal([f.error.a, f.error.b], [0, errno.ENOENT]);
+});
+
+t("lookup: found in PATH, or ENOENT, EACCES, EISDIR as Go's exec.LookPath decides", async () => {
+  const dir = h.tmp();
+  writeFileSync(dir + "/plain", "data\n", { mode: 0o644 });
+  writeFileSync(dir + "/script", "#!/bin/sh\n", { mode: 0o755 });
+  const cases = [
+    [["sh", "/nonexistent::" + dir + ":/bin"], 0],
+    [["script", dir], 0],
+    [[dir + "/script", ""], 0],
+    [["capsa-no-such-command", "/bin:/usr/bin"], errno.ENOENT],
+    [["plain", dir], errno.ENOENT, "not executable anywhere in the path: not found"],
+    [["sh", ""], errno.ENOENT, "an empty path is the current directory (/)"],
+    [[dir + "/plain", ""], errno.EACCES],
+    [[dir, ""], errno.EISDIR],
+    [[dir + "/none", ""], errno.ENOENT],
+    [[dir + "/plain/x", ""], errno.ENOTDIR],
+  ];
+  for (const [strs, want, why] of cases) {
+    const r = await runInit([op("lookup", [], strs), exec([BB, "true"])]);
+    if (want === 0) {
+      assert.is(r.error, null, `${strs}: ${JSON.stringify(r.error)}`);
+      assert.is(r.status.code, 0);
+    } else {
+      assert.equal(r.error && [r.error.a, r.error.b], [0, want], `${strs}${why ? ": " + why : ""}`);
+    }
+  }
+  // Checked as the process's user: root may run 0744, nobody may not.
+  writeFileSync(dir + "/owner-only", "#!/bin/sh\n", { mode: 0o744 });
+  chmodSync(dir, 0o755);
+  const asNobody = await runInit([op("setresgid", [65534]), op("setresuid", [65534]), op("lookup", [], [dir + "/owner-only", ""]), exec([BB, "true"])]);
+  assert.equal([asNobody.error.a, asNobody.error.b], [2, errno.EACCES]);
 });
 
 // ---- descriptors ------------------------------------------------------------------------------
