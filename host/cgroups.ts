@@ -167,21 +167,10 @@ function hugePageSizes(): string[] {
   }
 }
 
-/** Device allow rules for the config's linux.devices (runc allows what it creates). */
-function deviceRules(config: any): any[] {
-  const rules = [...(config?.linux?.resources?.devices ?? [])];
-  for (const d of config?.linux?.devices ?? []) {
-    if (d.type === "c" || d.type === "b" || d.type === "u") {
-      rules.push({ allow: true, type: d.type === "u" ? "c" : d.type, major: d.major, minor: d.minor, access: "rwm" });
-    }
-  }
-  return rules;
-}
-
 export function planCgroups(id: string, config: any, opts: { update?: boolean; resources?: unknown; current?: Record<string, string> } = {}): { plan: CgroupPlan; bpf: Uint8Array } {
   const l = layout();
   const cgroupsPath = (config?.linux?.cgroupsPath as string | undefined) ?? null;
-  const resources = opts.resources ?? { ...(config?.linux?.resources ?? {}), devices: deviceRules(config) };
+  const resources = opts.resources ?? config?.linux?.resources ?? {};
   const core = loadCore();
   const r = core.call("cgroup_plan", {
     layout: l,
@@ -193,6 +182,7 @@ export function planCgroups(id: string, config: any, opts: { update?: boolean; r
     cpusetParent: cpusetParent(l, id, cgroupsPath),
     hugePageSizes: hugePageSizes(),
     defaultDevices: !opts.update,
+    linuxDevices: opts.update ? null : config?.linux?.devices ?? null,
   });
   const plan = JSON.parse(r.text) as CgroupPlan;
   if (r.status !== 0 || !plan.valid) {

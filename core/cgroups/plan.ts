@@ -15,7 +15,8 @@
 // Inputs besides the layout: `current` (update mode: texts of memory.limit_in_bytes,
 // memory.usage_in_bytes, memory.current, devices.list), `cpusetParent` ({cpus, mems} to copy into
 // new v1 cpuset directories, read from the nearest existing ancestor), `hugePageSizes` (the host's
-// sizes, from /sys/kernel/mm/hugepages), `defaultDevices` (append runc's default allow list).
+// sizes, from /sys/kernel/mm/hugepages), `defaultDevices` (append runc's default allow list),
+// `linuxDevices` (the config's linux.devices: each node the container is given is allowed rwm).
 //
 // Every distinct string literal costs its UTF-16 text plus a header in the module, so pointers are
 // built from the member names, messages from a few templates, and lists are split from one literal.
@@ -459,7 +460,9 @@ function devices(c: Ctx, r: JValue | null): void {
   const a: JValue | null = r === null ? null : c.w.arr(r, "devices", R);
   const def = c.q.get("defaultDevices");
   const withDefaults = def !== null && def.isBool() && def.bool;
-  if (a === null && !withDefaults) return;
+  const made = c.q.get("linuxDevices");
+  const created: JValue | null = made !== null && made.isArray() ? made : null;
+  if (a === null && !withDefaults && created === null) return;
   const rules: Rule[] = [];
   for (let i = 0; a !== null && i < a.items.length; i++) {
     const eb = ptrI(b, i);
@@ -475,6 +478,16 @@ function devices(c: Ctx, r: JValue | null): void {
     const acc = ac === null ? 7 : accBits(ac.str);
     if (acc < 0) c.err(ptr(eb, "access"), "invalid", "must be made of r, w and m");
     if (al !== null && tc != 0 && acc > 0) rules.push(new Rule(tc, ma === null ? -1 : ma.i64(), mi === null ? -1 : mi.i64(), acc, al.bool, eb));
+  }
+  // As runc: the container may use every device node it is given (linux.devices), rwm.
+  for (let i = 0; created !== null && i < created.items.length; i++) {
+    const x = created.items[i], eb = "/linux/devices/" + i.toString();
+    if (!x.isObject()) continue;
+    const t = x.get("type"), ma = x.get("major"), mi = x.get("minor");
+    if (t === null || !t.isString() || ma === null || !ma.fitsI64() || mi === null || !mi.fitsI64()) continue;
+    const ts = t.str == "u" ? "c" : t.str;
+    if (ts != "c" && ts != "b") continue; // p (a fifo) has no device rule
+    rules.push(new Rule(ts.charCodeAt(0), ma.i64(), mi.i64(), 7, true, eb));
   }
   if (withDefaults) {
     const ls = DEFAULT_DEVICES.split(",");
@@ -531,7 +544,7 @@ export class CgResult {
   constructor(public json: string, public status: i32, public blob: ArrayBuffer | null) {}
 }
 
-/** {layout, id, cgroupsPath, resources, update, current, cpusetParent, hugePageSizes, defaultDevices} → the plan. */
+/** {layout, id, cgroupsPath, resources, update, current, cpusetParent, hugePageSizes, defaultDevices, linuxDevices} → the plan. */
 export function cgroupPlan(q: JValue): CgResult {
   const l = readLayout(q.get("layout"));
   if (l === null) return new CgResult(new Obj().str("error", "needs \"layout\": the output of cgroup_layout").done(), 1, null);

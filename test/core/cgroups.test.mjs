@@ -492,6 +492,19 @@ test("devices: runc's default allow list; nothing at all without rules or defaul
   assert.equal(devLines(p), [["devices.deny", "a *:* rwm"], ...["c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm"].map((l) => ["devices.allow", l])]);
 });
 
+test("devices: each node of linux.devices is allowed rwm, after the resources' rules; fifos need none", () => {
+  const linuxDevices = [
+    { path: "/dev/fuse", type: "c", major: 10, minor: 229 },
+    { path: "/dev/sdz", type: "b", major: 8, minor: 0, fileMode: 0o600 },
+    { path: "/dev/tty9", type: "u", major: 4, minor: 9 },
+    { path: "/dev/pipe", type: "p" },
+  ];
+  const p = plan(V1, { devices: [{ allow: false, access: "rwm" }] }, { linuxDevices });
+  ok(p);
+  assert.equal(devLines(p), [["devices.deny", "a *:* rwm"], ["devices.allow", "c 10:229 rwm"], ["devices.allow", "b 8:0 rwm"], ["devices.allow", "c 4:9 rwm"]]);
+  assert.equal(p.writes.filter((w) => w.file.startsWith(D1)).map((w) => w.pointer).slice(1), ["/linux/devices/0", "/linux/devices/1", "/linux/devices/2"]);
+});
+
 test("devices v1 update: the transition from devices.list, without a deny-all window", () => {
   const rules = { devices: [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 3, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 9, access: "r" }] };
   const t = (list) => devLines(plan(V1, rules, { update: true, current: { "devices.list": list } }));
@@ -622,6 +635,14 @@ test("devices v2: the program's bytes, instruction by instruction, for one rule"
     ins(0xb4, 0, 0, 0, 1), ins(0x95, 0, 0, 0, 0), // allow
     ins(0xb4, 0, 0, 0, 0), ins(0x95, 0, 0, 0, 0), // deny
   ].flat());
+});
+
+test("devices v2: a node of linux.devices passes the program after the resources' deny-all", () => {
+  const p = bpfPlan([{ allow: false, access: "rwm" }], { linuxDevices: [{ path: "/dev/fuse", type: "c", major: 10, minor: 229 }] });
+  ok(p);
+  assert.is(runBpf(p.prog, typeBits("c"), 7, 10, 229), 1);
+  assert.is(runBpf(p.prog, typeBits("c"), 7, 10, 228), 0);
+  assert.is(runBpf(p.prog, typeBits("b"), 1, 10, 229), 0);
 });
 
 test("devices v2: the program agrees with the rules on every request (curated rule sets)", () => {
@@ -860,7 +881,7 @@ test("mutated inputs never trap: every member replaced by values of every type",
     }
   }
   for (const o of odd) {
-    for (const k of ["layout", "cgroupsPath", "resources", "current", "cpusetParent", "hugePageSizes", "defaultDevices", "update", "id"]) {
+    for (const k of ["layout", "cgroupsPath", "resources", "current", "cpusetParent", "hugePageSizes", "defaultDevices", "linuxDevices", "update", "id"]) {
       const x = raw("cgroup_plan", enc({ layout: V1, id: "c1", resources: full, [k]: o }));
       JSON.parse(x.text);
     }

@@ -102,6 +102,20 @@ test("device rules: a device not allowed cannot be opened; runc's defaults still
   assert.equal(r.stdout.trim().split("\n"), ["null-ok", "mem-denied", "sda-denied", "null2-ok"]);
 });
 
+test("a node given in linux.devices may be opened under a deny-all rule, as with runc", () => {
+  const r = runSh(": > /dev/kmsg && echo kmsg-open", (c) => {
+    c.linux.devices = [{ path: "/dev/kmsg", type: "c", major: 1, minor: 11, fileMode: 0o600 }];
+    c.linux.resources = { devices: [{ allow: false, access: "rwm" }] };
+  });
+  ok(r, "run");
+  assert.equal(r.stdout.trim(), "kmsg-open");
+  const id = runDetached((c) => {
+    c.process.args = ["sleep", "30"];
+    c.linux.devices = [{ path: "/dev/kmsg", type: "c", major: 1, minor: 11 }];
+  });
+  assert.ok(cg("devices", id, "devices.list").split("\n").includes("c 1:11 rwm"));
+});
+
 test("device rules are written to devices.list as computed", () => {
   const id = runDetached((c) => {
     c.process.args = ["sleep", "30"];
