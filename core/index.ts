@@ -9,6 +9,7 @@ import { OPS, CONSTS } from "./ops";
 import { featuresJSON } from "./features";
 import { assemble as assembleProgram, assembleError } from "./program";
 import { buildPlan } from "./plan/index";
+import { hookProgram, hookError } from "./plan/hooks";
 import { buildSpec } from "./spec";
 import { detectLayout } from "./cgroups/layout";
 import { cgroupPlan } from "./cgroups/plan";
@@ -161,6 +162,20 @@ export function assemble(ptr: usize, len: i32): i32 {
   if (v === null) return badInput("invalid JSON at byte " + lastError!.offset.toString() + ": " + lastError!.message);
   const prog = assembleProgram(v);
   if (prog === null) return badInput(assembleError);
+  blob = prog.encode();
+  return finish(new Obj().raw("ops", prog.describeJSON()).str("text", prog.text()).done(), STATUS_OK);
+}
+
+/**
+ * hook({path, args, env, what, pid, differ}) → {ops, text}; the hook's program in the blob: the
+ * setns ops for the namespaces of `pid` named in `differ` (/proc/PID/ns names), then its exec.
+ */
+export function hook(ptr: usize, len: i32): i32 {
+  blob = new ArrayBuffer(0);
+  const q = parsedObject(ptr, len);
+  if (q === null) return STATUS_REJECTED;
+  const prog = hookProgram(q);
+  if (prog === null) return badInput(hookError);
   blob = prog.encode();
   return finish(new Obj().raw("ops", prog.describeJSON()).str("text", prog.text()).done(), STATUS_OK);
 }

@@ -1,10 +1,11 @@
 // OCI hooks (config.md "POSIX-platform Hooks"): each runs with the container's state JSON on
 // stdin, its `args` and `env`, killed after `timeout` seconds. Hooks of the runtime namespace
 // run as plain processes; createContainer and startContainer hooks join the namespaces of the
-// container's init first. Both go through capsa-init, so there is one spawn path.
+// container's init first (the core's `hook` program). Both go through capsa-init, so there is
+// one spawn path.
 import { loadCore } from "./core.ts";
-import { readLink, writeErr } from "./rt.ts";
-import { type Sys, loadSys, CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWCGROUP, CLONE_NEWNS, CLONE_NEWTIME } from "./sys.ts";
+import { readDir, readLink, writeErr } from "./rt.ts";
+import { type Sys, loadSys } from "./sys.ts";
 import { CapsaError } from "./errors.ts";
 import { InitProcess, describeExit, type Plan } from "./init.ts";
 
@@ -23,43 +24,27 @@ export interface HookOptions {
   warnOnly?: boolean;
 }
 
-// Joined in this order: the user namespace first (it owns the others), the mount namespace last.
-const NS: [string, number][] = [
-  ["user", CLONE_NEWUSER], ["ipc", CLONE_NEWIPC], ["uts", CLONE_NEWUTS], ["net", CLONE_NEWNET],
-  ["pid", CLONE_NEWPID], ["cgroup", CLONE_NEWCGROUP], ["time", CLONE_NEWTIME], ["mnt", CLONE_NEWNS],
-];
-
-interface AsmOp { op: string; ints?: (number | string)[]; strs?: string[]; what?: string }
-
-/** The ops that join pid's namespaces (those that differ from ours). */
-function joinOps(pid: number): AsmOp[] {
-  const ops: AsmOp[] = [];
-  let pidns = false;
-  for (const [name, flag] of NS) {
-    let theirs: string, ours: string;
+/** The names of pid's namespaces (/proc/PID/ns entries) that are not the runtime's own. */
+function differingNamespaces(pid: number): string[] {
+  const out: string[] = [];
+  for (const name of readDir(`/proc/${pid}/ns`)) {
     try {
-      theirs = readLink(`/proc/${pid}/ns/${name}`);
-      ours = readLink(`/proc/self/ns/${name}`);
+      if (readLink(`/proc/${pid}/ns/${name}`) !== readLink(`/proc/self/ns/${name}`)) out.push(name);
     } catch {
-      continue; // a kernel without this namespace kind
+      // gone with the process, or a kind this kernel shows for one side only
     }
-    if (theirs === ours) continue;
-    ops.push({ op: "setns", ints: [flag], strs: [`/proc/${pid}/ns/${name}`], what: `the container's ${name} namespace` });
-    if (name === "pid") pidns = true;
   }
-  if (pidns) ops.push({ op: "fork_pidns", what: "entering the pid namespace" });
-  return ops;
+  return out;
 }
 
 export async function runHook(kind: string, h: Hook, state: string, opts: HookOptions = {}): Promise<void> {
   const sys = opts.sys ?? await loadSys();
-  const args = h.args && h.args.length ? h.args : [h.path];
-  const env = h.env ?? [];
-  const ops: AsmOp[] = opts.nsPid ? joinOps(opts.nsPid) : [];
-  ops.push({ op: "exec", ints: [args.length, env.length, 0, 0], strs: [h.path, ...args, ...env], what: `${kind} hook ${h.path}` });
   const core = loadCore();
-  const r = core.call("assemble", JSON.stringify(ops));
-  if (r.status !== 0) throw new CapsaError(`cannot assemble the hook program: ${r.text}`, "hooks.program");
+  const r = core.call("hook", {
+    path: h.path, args: h.args ?? [], env: h.env ?? [], what: `${kind} hook ${h.path}`,
+    pid: opts.nsPid ?? null, differ: opts.nsPid ? differingNamespaces(opts.nsPid) : [],
+  });
+  if (r.status !== 0) throw new CapsaError(`cannot plan the hook's program: ${r.text}`, "hooks.program");
   const program = core.blob();
   const rows = JSON.parse(r.text).ops;
   const plan = { ops: rows, describeOps: () => rows, userns: null, spawn: { cloneFlags: "0" } } as unknown as Plan;

@@ -154,7 +154,7 @@ export function planNamespaces(c: PlanCtx): void {
 }
 
 /** The name of a namespace kind under /proc/PID/ns. */
-function procNsName(t: string): string {
+export function procNsName(t: string): string {
   if (t == "network") return "net";
   if (t == "mount") return "mnt";
   return t;

@@ -766,4 +766,32 @@ test("spec --rootless: user namespace mapping the caller, no network namespace, 
   assert.is(call("spec", "[").status, 1);
 });
 
+// ---- hooks --------------------------------------------------------------------------------------
+
+test("hook: joins the differing namespaces user first and mount last, forks for pid and time, then execs", () => {
+  const r = call("hook", JSON.stringify({ path: "/h", args: ["h", "x"], env: ["A=1"], what: "createContainer hook /h", pid: 42, differ: ["mnt", "pid_for_children", "net", "user", "time", "uts"] }));
+  assert.is(r.status, 0, r.text);
+  const ops = r.json.ops.map((o) => [o.op, ...o.strs]);
+  assert.equal(ops, [
+    ["setns", "/proc/42/ns/user"], ["setns", "/proc/42/ns/uts"], ["setns", "/proc/42/ns/net"],
+    ["setns", "/proc/42/ns/time"], ["setns", "/proc/42/ns/mnt"], ["fork_pidns"],
+    ["exec", "/h", "h", "x", "A=1"],
+  ], "names the core does not know (pid_for_children) are left alone");
+  assert.equal(r.json.ops[0].ints, [0x10000000]);
+  assert.equal(r.json.ops.at(-1).ints, [2, 1, 0, 0]);
+  assert.is(r.json.ops.at(-1).what, "createContainer hook /h");
+  const p = decodeProgram(r.blob);
+  const { byName } = opTable();
+  assert.equal(p.ops.map((o) => o.code), r.json.ops.map((o) => byName[o.op].code));
+  // No namespaces: the exec alone, args default to [path]; no fork without pid or time.
+  const plain = call("hook", JSON.stringify({ path: "/h", pid: null, differ: [] }));
+  assert.equal(plain.json.ops.map((o) => [o.op, o.strs]), [["exec", ["/h", "/h"]]]);
+  const net = call("hook", JSON.stringify({ path: "/h", pid: 7, differ: ["net"] }));
+  assert.equal(net.json.ops.map((o) => o.op), ["setns", "exec"]);
+  // Refused: no path, or namespaces without a pid.
+  assert.match(call("hook", JSON.stringify({ path: "" })).json.error, /path/);
+  assert.match(call("hook", JSON.stringify({ path: "/h", differ: ["net"] })).json.error, /pid/);
+  assert.is(call("hook", "[]").status, 1);
+});
+
 test.run();

@@ -2,7 +2,7 @@
 // hooks, concurrency; checked against /proc and the state root after every step.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { readFileSync, writeFileSync, existsSync, mkdtempSync, rmSync, chmodSync } from "node:fs";
+import { readFileSync, writeFileSync, existsSync, mkdtempSync, rmSync, chmodSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { execFileSync } from "node:child_process";
@@ -203,7 +203,7 @@ test("hooks run in order, with the state on stdin, their args and env", async ()
   const hdir = mkdtempSync(join(tmpdir(), "capsa-hooks-"));
   try {
     const log = join(hdir, "log");
-    const h = hookScript(hdir, "hook", `read -r state; echo "$1 $HOOKVAR $state" >> ${log}`);
+    const h = hookScript(hdir, "hook", `read -r state; echo "$1 $HOOKVAR $(readlink /proc/self/ns/uts) $(readlink /proc/self/ns/pid) $state" >> ${log}`);
     const kinds = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"];
     const dir = bundle((c) => {
       c.process.args = ["sh", "-c", `echo process >> ${log}; sleep 0.2`];
@@ -219,9 +219,14 @@ test("hooks run in order, with the state on stdin, their args and env", async ()
     assert.ok(all.indexOf("process") > all.findIndex((l) => l.startsWith("startContainer ")), all.join(" | "));
     const lines = all.filter((l) => l !== "process");
     assert.equal(lines.map((l) => l.split(" ")[0]), kinds);
+    const [ourUts, ourPid] = ["uts", "pid"].map((n) => readlinkSync(`/proc/self/ns/${n}`));
     for (const l of lines) {
-      const [kind, v, ...rest] = l.split(" ");
+      const [kind, v, uts, pid, ...rest] = l.split(" ");
       assert.is(v, `v-${kind}`);
+      // createContainer and startContainer hooks run in the container's namespaces, the others in ours.
+      const inside = kind === "createContainer" || kind === "startContainer";
+      assert.is(uts !== ourUts, inside, `${kind}: uts namespace ${uts}`);
+      assert.is(pid !== ourPid, inside, `${kind}: pid namespace ${pid}`);
       const st = JSON.parse(rest.join(" "));
       assert.is(st.id, id);
       assert.is(st.ociVersion, "1.3.0");
