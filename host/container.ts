@@ -61,6 +61,21 @@ interface Hooks {
   poststop?: Hook[];
 }
 
+/** What `create` has read and decided before the container's resources exist. */
+interface Creation {
+  sys: Sys;
+  /** Ends the cgroup primer (host/cgroups.ts) once the init has joined its cgroups. */
+  stopPrime: () => void;
+  id: string;
+  opts: CreateOptions;
+  bundle: string;
+  configText: string;
+  config: any;
+  dir: StateDir;
+  /** The exec fifo's path, or null when the process starts at the end of create. */
+  fifo: string | null;
+}
+
 export class Factory {
   constructor(readonly root: string = DEFAULT_ROOT) {}
 
@@ -75,16 +90,14 @@ export class Factory {
     const sys = await loadSys();
     const stopPrime = primeCgroupMoves(sys);
     try {
-      return await this.createWith(sys, stopPrime, id, opts, bundle, configText, config, dir, fifo);
+      return await this.createWith({ sys, stopPrime, id, opts, bundle, configText, config, dir, fifo });
     } finally {
       stopPrime();
     }
   }
 
-  private async createWith(
-    sys: Sys, stopPrime: () => void, id: string, opts: CreateOptions, bundle: string, configText: string,
-    config: any, dir: StateDir, fifo: string | null,
-  ): Promise<Container> {
+  private async createWith(k: Creation): Promise<Container> {
+    const { sys, stopPrime, id, opts, bundle, configText, config, dir, fifo } = k;
     const cgPlan = planCgroups(id, config);
     const { plan, program } = makePlan({
       id,
