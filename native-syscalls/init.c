@@ -46,9 +46,7 @@ static int have_openat2 __attribute__((unused)) = 1;
 
 static long send_msg(u32 type, u32 a, i32 b) {
   struct msg m = {type, a, b, 0};
-  long r;
-  do r = S6(__NR_sendto, sync_fd, &m, sizeof m, MSG_NOSIGNAL, 0, 0);
-  while (r == -EINTR);
+  long r = RETRY(S6(__NR_sendto, sync_fd, &m, sizeof m, MSG_NOSIGNAL, 0, 0));
   return r < 0 ? r : 0;
 }
 
@@ -654,9 +652,7 @@ static long op_fork_pidns(void) {
 /* Waits for the runtime's MSG_ACK: 0 to go on, or -errno. */
 static long wait_ack(void) {
   struct msg m;
-  long r;
-  do r = S6(__NR_recvfrom, sync_fd, &m, sizeof m, 0, 0, 0);
-  while (r == -EINTR);
+  long r = RETRY(S6(__NR_recvfrom, sync_fd, &m, sizeof m, 0, 0, 0));
   if (r < 0) return r;
   if (r == 0) return -EPIPE;
   if (r != sizeof m || m.type != CAPSA_MSG_ACK) return -EPROTO;
@@ -682,14 +678,12 @@ static long op_wait_fifo(void) {
   else if (fd != -ENXIO) return fd;
   long r = send_msg(CAPSA_MSG_READY, 0, 0);
   if (r < 0) return r;
-  do fd = x_openat(AT_FDCWD, path, O_WRONLY | O_CLOEXEC, 0);
-  while (fd == -EINTR);
+  fd = RETRY(x_openat(AT_FDCWD, path, O_WRONLY | O_CLOEXEC, 0));
   if (fd < 0) return fd;
   /* A reader that opened and closed at once still meant "start": no SIGPIPE, EPIPE is fine. */
   struct ksigaction ign = {(void *)1 /* SIG_IGN */, 0, 0, 0}, dfl = {0};
   S4(__NR_rt_sigaction, SIGPIPE, &ign, 0, 8);
-  do r = x_write((int)fd, "0", 1);
-  while (r == -EINTR);
+  r = RETRY(x_write((int)fd, "0", 1));
   S4(__NR_rt_sigaction, SIGPIPE, &dfl, 0, 8);
   x_close((int)fd);
   x_close(fifo_fd);
@@ -984,9 +978,7 @@ __attribute__((used)) HIDDEN int init_main(long *sp) {
   sync_fd = (int)fd;
   if (x_fcntl(sync_fd, F_SETFD, FD_CLOEXEC) < 0) return 2;
 
-  long n;
-  do n = S6(__NR_recvfrom, sync_fd, program, sizeof program, MSG_TRUNC, 0, 0);
-  while (n == -EINTR);
+  long n = RETRY(S6(__NR_recvfrom, sync_fd, program, sizeof program, MSG_TRUNC, 0, 0));
   if (n == 0) return 1;
   if (n < 0) fail(BAD_PROGRAM, -n);
   if ((usize)n > sizeof program || !validate(program, (usize)n)) fail(BAD_PROGRAM, EINVAL);

@@ -124,9 +124,7 @@ fail:
 }
 
 static long wait_quiet(int pid) {
-  long r;
-  do r = S4(__NR_wait4, pid, 0, __WALL, 0);
-  while (r == -EINTR);
+  long r = RETRY(S4(__NR_wait4, pid, 0, __WALL, 0));
   return r;
 }
 
@@ -234,9 +232,7 @@ EXPORT int capsa_init_fd(const char *path) {
 
 EXPORT int capsa_wait(int pid, int *status, int options) {
   int st = 0;
-  long r;
-  do r = S4(__NR_wait4, pid, &st, options | __WALL, 0);
-  while (r == -EINTR);
+  long r = RETRY(S4(__NR_wait4, pid, &st, options | __WALL, 0));
   if (r >= 0 && status) *status = st;
   return (int)r;
 }
@@ -244,19 +240,16 @@ EXPORT int capsa_wait(int pid, int *status, int options) {
 EXPORT int capsa_read(int fd, void *buf, int len) {
   long r;
   if (len < 0) return -EINVAL;
-  do r = x_read(fd, buf, (usize)len);
-  while (r == -EINTR);
+  r = RETRY(x_read(fd, buf, (usize)len));
   return (int)r;
 }
 
 EXPORT int capsa_write(int fd, const void *buf, int len) {
   long r;
   if (len < 0) return -EINVAL;
-  do r = S6(__NR_sendto, fd, buf, len, MSG_NOSIGNAL, 0, 0);
-  while (r == -EINTR);
+  r = RETRY(S6(__NR_sendto, fd, buf, len, MSG_NOSIGNAL, 0, 0));
   if (r == -ENOTSOCK) {
-    do r = x_write(fd, buf, (usize)len);
-    while (r == -EINTR);
+    r = RETRY(x_write(fd, buf, (usize)len));
   }
   return (int)r;
 }
@@ -271,9 +264,7 @@ EXPORT int capsa_pidfd_open(int pid) { return (int)S2(__NR_pidfd_open, pid, 0); 
 
 /* Every descriptor is opened close-on-exec: capsa_spawn passes the ones the container needs. */
 EXPORT int capsa_open(const char *path, int flags, int mode) {
-  long r;
-  do r = x_openat(AT_FDCWD, path, flags | O_CLOEXEC, mode);
-  while (r == -EINTR);
+  long r = RETRY(x_openat(AT_FDCWD, path, flags | O_CLOEXEC, mode));
   return (int)r;
 }
 
@@ -290,9 +281,7 @@ EXPORT int capsa_mkfifo(const char *path, int mode) {
 EXPORT int capsa_poll(int fd, int events, int timeout_ms) {
   struct pollfd p = {fd, (short)events, 0};
   struct timespec64 ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
-  long r;
-  do r = S5(__NR_ppoll, &p, 1, timeout_ms < 0 ? 0 : &ts, 0, 8);
-  while (r == -EINTR);
+  long r = RETRY(S5(__NR_ppoll, &p, 1, timeout_ms < 0 ? 0 : &ts, 0, 8));
   return r <= 0 ? (int)r : p.revents;
 }
 
@@ -305,13 +294,9 @@ EXPORT int capsa_poll(int fd, int events, int timeout_ms) {
  * of the first one. */
 EXPORT int capsa_cgroup_prime(const char *procs, int stop_fd, int period_ms, int max_ms) {
   for (int n = 0, waited = 0;; n++, waited += period_ms) {
-    long fd;
-    do fd = x_openat(AT_FDCWD, procs, O_WRONLY | O_CLOEXEC, 0);
-    while (fd == -EINTR);
+    long fd = RETRY(x_openat(AT_FDCWD, procs, O_WRONLY | O_CLOEXEC, 0));
     if (fd < 0) return n ? n : (int)fd;
-    long r;
-    do r = x_write((int)fd, "0", 1);
-    while (r == -EINTR);
+    long r = RETRY(x_write((int)fd, "0", 1));
     x_close((int)fd);
     if (r < 0) return n ? n : (int)r;
     if (waited >= max_ms || capsa_poll(stop_fd, POLLIN, period_ms) != 0) return n + 1;
@@ -329,9 +314,7 @@ EXPORT int capsa_set_subreaper(int on) { return (int)S5(__NR_prctl, PR_SET_CHILD
 
 /* flock(2) with op LOCK_SH 1, LOCK_EX 2, LOCK_NB 4, LOCK_UN 8; retried on EINTR. */
 EXPORT int capsa_flock(int fd, int op) {
-  long r;
-  do r = S2(__NR_flock, fd, op);
-  while (r == -EINTR);
+  long r = RETRY(S2(__NR_flock, fd, op));
   return (int)r;
 }
 
@@ -382,8 +365,7 @@ EXPORT int capsa_connect_unix(const char *path) {
   long fd = S3(__NR_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   long r = fd;
   if (fd >= 0) {
-    do r = S3(__NR_connect, fd, &a, len);
-    while (r == -EINTR);
+    r = RETRY(S3(__NR_connect, fd, &a, len));
     if (r == -EISCONN) r = 0;
     if (r < 0) x_close((int)fd);
     else r = fd;
@@ -410,9 +392,7 @@ EXPORT int capsa_listen_unix(const char *path, int backlog) {
 }
 
 EXPORT int capsa_accept(int fd) {
-  long r;
-  do r = S4(__NR_accept4, fd, 0, 0, SOCK_CLOEXEC);
-  while (r == -EINTR);
+  long r = RETRY(S4(__NR_accept4, fd, 0, 0, SOCK_CLOEXEC));
   return (int)r;
 }
 
@@ -435,9 +415,7 @@ EXPORT int capsa_recv_fd(int sock, char *name, int cap, int *namelen) {
   m.msg_iovlen = 1;
   m.msg_control = &ctl;
   m.msg_controllen = sizeof ctl;
-  long n;
-  do n = S3(__NR_recvmsg, sock, &m, MSG_CMSG_CLOEXEC);
-  while (n == -EINTR);
+  long n = RETRY(S3(__NR_recvmsg, sock, &m, MSG_CMSG_CLOEXEC));
   if (n < 0) return (int)n;
   name[n] = 0;
   if (namelen) *namelen = (int)n;
@@ -499,9 +477,7 @@ EXPORT int capsa_seccomp_notif_recv(int fd, void *out) {
 EXPORT int capsa_seccomp_notif_send(int fd, const void *resp) {
   u8 r24[24];
   memcpy(r24, resp, sizeof r24);
-  long r;
-  do r = S3(__NR_ioctl, fd, SECCOMP_IOCTL_NOTIF_SEND, r24);
-  while (r == -EINTR);
+  long r = RETRY(S3(__NR_ioctl, fd, SECCOMP_IOCTL_NOTIF_SEND, r24));
   return (int)r;
 }
 
@@ -519,16 +495,13 @@ EXPORT int capsa_tty_raw(int fd, void *saved) {
   t.c_cflag |= CS8;
   t.c_cc[VMIN] = 1;
   t.c_cc[VTIME] = 0;
-  do r = S3(__NR_ioctl, fd, TCSETS, &t);
-  while (r == -EINTR);
+  r = RETRY(S3(__NR_ioctl, fd, TCSETS, &t));
   return (int)r;
 }
 
 /* Restores settings saved by capsa_tty_raw. */
 EXPORT int capsa_tty_set(int fd, const void *saved) {
-  long r;
-  do r = S3(__NR_ioctl, fd, TCSETS, saved);
-  while (r == -EINTR);
+  long r = RETRY(S3(__NR_ioctl, fd, TCSETS, saved));
   return (int)r;
 }
 

@@ -46,6 +46,15 @@ static inline long sys6(long n, long a, long b, long c, long d, long e, long f) 
 #error "capsa: unsupported architecture (x86_64 and aarch64 only)"
 #endif
 
+/* The result of a raw syscall expression, made again while it is interrupted (-EINTR). */
+#define RETRY(e)                                                                                 \
+  ({                                                                                             \
+    long r_;                                                                                     \
+    do r_ = (long)(e);                                                                           \
+    while (r_ == -EINTR);                                                                        \
+    r_;                                                                                          \
+  })
+
 #define S0(n) sys6(n, 0, 0, 0, 0, 0, 0)
 #define S1(n, a) sys6(n, (long)(a), 0, 0, 0, 0, 0)
 #define S2(n, a, b) sys6(n, (long)(a), (long)(b), 0, 0, 0, 0)

@@ -117,8 +117,6 @@ long c_send_fd(int sock, const void *data, usize len, int fd) {
   m.msg_iovlen = 1;
   m.msg_control = &ctl;
   m.msg_controllen = sizeof ctl;
-  long r;
-  do r = S3(__NR_sendmsg, sock, &m, MSG_NOSIGNAL);
-  while (r == -EINTR);
+  long r = RETRY(S3(__NR_sendmsg, sock, &m, MSG_NOSIGNAL));
   return r;
 }
