@@ -2,7 +2,7 @@
 // values it computed, place processes, freeze, read stats, remove what we created. Every
 // number and path comes from the core (core/cgroups); this file only does the I/O.
 import { loadCore } from "./core.ts";
-import { readText, exists, mkdir, writeExisting, isNotFound, isAlreadyExists, readDir } from "./rt.ts";
+import { readText, exists, mkdir, writeExisting, isNotFound, isAlreadyExists, readDir, statId, writeAtomic } from "./rt.ts";
 import { CapsaError, type Diagnostic } from "./errors.ts";
 import { isDeno, nodeFs } from "./rt.ts";
 import { type Sys, O_RDONLY, O_DIRECTORY } from "./sys.ts";
@@ -72,20 +72,23 @@ export function layout(): Layout {
   return layoutCache;
 }
 
-/** The running primer: its stop, and whether nobody has taken it over yet (see primeEarly). */
-let primer: { stop: () => void; users: number; early: boolean } | null = null;
+/** The running primer: its stop, its file, and whether nobody has taken it over yet (see
+ * primeEarly). */
+let primer: { stop: () => void; users: number; early: boolean; file: string } | null = null;
 
 /**
  * Keeps cgroup moves cheap until the returned function is called. Moving a process between
  * cgroups waits for an RCU grace period, 5 to 20 ms, unless another move happened within about
  * one grace period before. A worker thread (capsa_cgroup_prime) moves this process into the
- * cgroup it is already in (Layout.primeFile, from the core), now and every 2 ms: the first
+ * cgroup it is already in (Layout.prime, from the core), now and every 2 ms: the first
  * wait then runs alongside planning and spawning, and the container's init joins its cgroups,
  * its first ops, without one. One primer serves every caller; it stops when the last one
  * calls its stop. With `needed` false (a process that joins no cgroup) it only ends an early
- * primer. Failures only lose the head start.
+ * primer. An early primer started from the memo in `root` (see rememberedPrime) is checked
+ * here against the core's layout, and moved to the right file if the two differ. Failures only
+ * lose the head start.
  */
-export function primeCgroupMoves(sys: Sys, needed = true): () => void {
+export function primeCgroupMoves(sys: Sys, needed = true, root?: string): () => void {
   if (!needed) {
     // Nothing will move: an early primer nobody else uses ends now.
     if (primer?.early) {
@@ -96,12 +99,14 @@ export function primeCgroupMoves(sys: Sys, needed = true): () => void {
   }
   if (primer?.early) {
     primer.early = false; // taken over: the early caller's share becomes this one
+    confirmPrime(sys, root);
   } else if (primer) {
     primer.users++;
   } else {
-    const stop = startPrimer(sys);
-    if (!stop) return () => {};
-    primer = { stop, users: 1, early: false };
+    const file = layoutPrime(root);
+    const stop = file ? startPrimer(sys, file) : null;
+    if (!file || !stop) return () => {};
+    primer = { stop, users: 1, early: false, file };
   }
   let done = false;
   return () => {
@@ -116,24 +121,78 @@ export function primeCgroupMoves(sys: Sys, needed = true): () => void {
 
 /**
  * Starts the primer as early as a command knows that it will place a process in cgroups, before
- * the rest of its modules load. The first primeCgroupMoves takes it over; if none does, it runs
- * until the process exits.
+ * the rest of its modules load: from the memo in the state root when it still holds, which
+ * spares waiting for the core, else from the core's layout. The first primeCgroupMoves takes it
+ * over; if none does, it runs until the process exits.
  */
-export function primeEarly(sys: Sys): void {
+export function primeEarly(sys: Sys, root?: string): void {
   if (primer) return;
-  const stop = startPrimer(sys);
-  if (stop) primer = { stop, users: 1, early: true };
+  const file = (root !== undefined ? rememberedPrime(root) : null) ?? layoutPrime(root);
+  const stop = file ? startPrimer(sys, file) : null;
+  if (file && stop) primer = { stop, users: 1, early: true, file };
 }
 
-function startPrimer(sys: Sys): (() => void) | null {
+/** Where this process's own cgroup.procs was found, kept in the state root across commands
+ * (root's file, mode 0600, trusted as state.json is). */
+interface PrimeMemo {
+  /** /proc/self/cgroup when it was found: the same text means the same cgroups. */
+  cgroup: string;
+  prime: string;
+  /** The device and inode numbers of its directory: the same hierarchy and the same cgroup. */
+  dev: number;
+  ino: number;
+}
+
+const memoPath = (root: string) => `${root}/cgroup-prime.json`;
+
+/** The prime file of the memo in root, while it still names this process's own cgroup. */
+export function rememberedPrime(root: string): string | null {
+  try {
+    const m = JSON.parse(readText(memoPath(root))) as PrimeMemo;
+    if (typeof m.prime !== "string" || m.cgroup !== readText("/proc/self/cgroup")) return null;
+    const id = statId(m.prime.slice(0, m.prime.lastIndexOf("/")) || "/");
+    return id !== null && id.dev === m.dev && id.ino === m.ino ? m.prime : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The core's prime file; the memo in root is brought up to date with it. */
+function layoutPrime(root?: string): string | null {
   let file: string | null;
-  let fds: [number, number];
   try {
     file = layout().prime;
-    if (!file) return null;
+  } catch {
+    return null; // whoever needs the layout reports the error
+  }
+  if (file && root !== undefined && rememberedPrime(root) !== file) {
+    const id = statId(file.slice(0, file.lastIndexOf("/")) || "/");
+    try {
+      if (id) writeAtomic(memoPath(root), JSON.stringify({ cgroup: readText("/proc/self/cgroup"), prime: file, dev: id.dev, ino: id.ino }), 0o600);
+    } catch {
+      // no state root yet: the next command writes it
+    }
+  }
+  return file;
+}
+
+/** Checks a running primer's file against the core's layout; restarts it on the right one. */
+function confirmPrime(sys: Sys, root?: string): void {
+  if (!primer) return;
+  const want = layoutPrime(root);
+  if (want === primer.file) return;
+  primer.stop();
+  const stop = want ? startPrimer(sys, want) : null;
+  primer.stop = stop ?? (() => {});
+  primer.file = want ?? "";
+}
+
+function startPrimer(sys: Sys, file: string): (() => void) | null {
+  let fds: [number, number];
+  try {
     fds = sys.pipe();
   } catch {
-    return null; // only the head start is lost; whoever needs the layout reports the error
+    return null;
   }
   const [stopRead, stopWrite] = fds;
   // Ends when stopWrite is closed, or after a second at most (a container's init joins its

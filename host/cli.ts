@@ -20,9 +20,9 @@ async function cli(argv: string[]): Promise<never> {
   try {
     // Commands that put a process into cgroups start the kernel's wait for that (see
     // primeCgroupMoves) before the rest of the runtime loads.
-    const { cmd } = parseGlobals(argv);
+    const { cmd, g } = parseGlobals(argv);
     command = cmd;
-    if (cmd === "run" || cmd === "create" || cmd === "exec") primeEarly(await loadSys());
+    if (cmd === "run" || cmd === "create" || cmd === "exec") primeEarly(await loadSys(), g.root);
   } catch {
     // main reports bad flags; a primer that cannot start only loses the head start.
   }

@@ -88,7 +88,7 @@ export class Factory {
     const config = JSON.parse(configText);
     const fifo = opts.noFifo && !(config?.hooks?.startContainer?.length > 0) ? null : dir.fifo;
     const sys = await loadSys();
-    const stopPrime = primeCgroupMoves(sys);
+    const stopPrime = primeCgroupMoves(sys, true, this.root);
     try {
       return await this.createWith({ sys, stopPrime, id, opts, bundle, configText, config, dir, fifo });
     } finally {
@@ -375,7 +375,7 @@ export class Container {
   async spawnProcess(process: Record<string, unknown>, opts: { stdio?: Stdio; preserveFds?: number; consoleSocket?: number } = {}): Promise<InitProcess> {
     return await this.locked(async (s) => {
       this.check("exec", this.status(s));
-      const stopPrime = primeCgroupMoves(this.sys, !!s.cgroup);
+      const stopPrime = primeCgroupMoves(this.sys, !!s.cgroup, this.factory.root);
       try {
         return await this.spawnIn(s, process, opts);
       } finally {

@@ -87,6 +87,16 @@ export function writeAtomic(path: string, text: string, mode = 0o600): void {
   }
 }
 
+/** The device and inode numbers of a path (followed), or null when it cannot be read. */
+export function statId(path: string): { dev: number; ino: number } | null {
+  try {
+    const st = isDeno ? Deno.statSync(path) : nodeFs.statSync(path);
+    return { dev: Number(st.dev), ino: Number(st.ino) };
+  } catch {
+    return null;
+  }
+}
+
 export function mkdir(path: string, mode = 0o711, recursive = false): void {
   if (isDeno) Deno.mkdirSync(path, { mode, recursive });
   else nodeFs.mkdirSync(path, { mode, recursive });

@@ -171,7 +171,8 @@ export function leaks() {
     if (/capsa-(bundle|spec)-|capsa-test\/rootfs/.test(line)) out.push("mount: " + line);
   }
   if (existsSync(stateRoot)) {
-    for (const e of readdirSync(stateRoot)) out.push("state dir: " + join(stateRoot, e));
+    // cgroup-prime.json is the runtime's own memo (host/cgroups.ts), not a container's.
+    for (const e of readdirSync(stateRoot)) if (e !== "cgroup-prime.json") out.push("state dir: " + join(stateRoot, e));
   }
   for (const p of readdirSync("/proc")) {
     if (!/^\d+$/.test(p)) continue;

@@ -2,9 +2,11 @@
 // memory and pids limits, cpu quota, cpusets, device rules, freezer, update, events, ps.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { readFileSync, existsSync, mkdirSync, rmdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { capsa, capsaAsync, bundle, runSh, uniqueId, cleanupBundles, leaks, checkEachTest } from "../lib/capsa.mjs";
+import { readFileSync, existsSync, mkdirSync, rmdirSync, writeFileSync, statSync, mkdtempSync, rmSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { tmpdir } from "node:os";
+import { capsa, capsaAsync, bundle, runSh, uniqueId, cleanupBundles, leaks, checkEachTest, stateRoot } from "../lib/capsa.mjs";
+import { host } from "../lib/host.mjs";
 
 const created = checkEachTest(test, assert);
 
@@ -100,6 +102,46 @@ test("device rules: a device not allowed cannot be opened; runc's defaults still
   });
   ok(r, "run");
   assert.equal(r.stdout.trim().split("\n"), ["null-ok", "mem-denied", "sda-denied", "null2-ok"]);
+});
+
+test("the cgroup primer's memo: written beside the state, used only while it names the runtime's own cgroup", async () => {
+  const memoFile = join(stateRoot, "cgroup-prime.json");
+  const ours = readFileSync("/proc/self/cgroup", "utf8"); // the runtime is our child: the same cgroups
+  runSh("true");
+  const memo = JSON.parse(readFileSync(memoFile, "utf8"));
+  assert.is(memo.cgroup, ours);
+  const dir = dirname(memo.prime);
+  assert.ok(memo.prime.endsWith("/cgroup.procs"), memo.prime);
+  const st = statSync(dir);
+  assert.equal([memo.dev, memo.ino], [st.dev, st.ino]);
+  // It is this process's own cgroup in one of its hierarchies.
+  const paths = ours.trim().split("\n").map((l) => l.split(":").slice(2).join(":"));
+  assert.ok(paths.some((p) => dir.endsWith(p === "/" ? "" : p)), `${dir} vs ${paths}`);
+
+  // It is used only while /proc/self/cgroup reads the same and its directory is the same cgroup.
+  const { rememberedPrime } = await host("cgroups");
+  const root = mkdtempSync(join(tmpdir(), "capsa-memo-"));
+  const other = join(dir, uniqueId("memo"));
+  mkdirSync(other);
+  try {
+    const o = statSync(other);
+    const own = readFileSync("/proc/self/cgroup", "utf8");
+    const check = (m) => { writeFileSync(join(root, "cgroup-prime.json"), JSON.stringify(m)); return rememberedPrime(root); };
+    assert.is(check({ cgroup: own, prime: join(other, "cgroup.procs"), dev: o.dev, ino: o.ino }), join(other, "cgroup.procs"), "as written");
+    assert.is(check({ cgroup: own.replace(/\n$/, "x\n"), prime: join(other, "cgroup.procs"), dev: o.dev, ino: o.ino }), null, "other cgroups");
+    assert.is(check({ cgroup: own, prime: join(other, "cgroup.procs"), dev: o.dev, ino: o.ino + 1 }), null, "another directory");
+    assert.is(check({ cgroup: own, prime: join(other, "cgroup.procs"), dev: o.dev + 1, ino: o.ino }), null, "another hierarchy");
+    assert.is(check({ cgroup: own, prime: join(other, "gone", "cgroup.procs"), dev: o.dev, ino: o.ino }), null, "a missing directory");
+    writeFileSync(join(root, "cgroup-prime.json"), "{");
+    assert.is(rememberedPrime(root), null, "unreadable");
+    // A stale memo is written again by the next container command.
+    writeFileSync(memoFile, JSON.stringify({ cgroup: own, prime: join(other, "cgroup.procs"), dev: o.dev, ino: o.ino + 1 }));
+    runSh("true");
+    assert.equal(JSON.parse(readFileSync(memoFile, "utf8")), memo);
+  } finally {
+    rmdirSync(other);
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test("a node given in linux.devices may be opened under a deny-all rule, as with runc", () => {
