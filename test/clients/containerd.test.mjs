@@ -9,7 +9,7 @@ import * as assert from "uvu/assert";
 import { mkdirSync, writeFileSync, readFileSync, existsSync, rmSync, readdirSync, symlinkSync, cpSync, openSync, closeSync, rmdirSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { bin, sharedRootfs, leaks, isDeno } from "../lib/capsa.mjs";
+import { bin, sharedRootfs, leaks, isDeno, RUNTIME_MEMO } from "../lib/capsa.mjs";
 import { which, sh, shAsync, cgroupDir, childCgroups, removeCgroupTree, processesWith, mountsWith, until, sleep } from "./clients.mjs";
 
 const containerdBin = which("containerd");
@@ -117,7 +117,7 @@ function suite() {
     await until(() => processesWith(base).length === 0, 5_000);
     const cgroups = childCgroups(ns);
     removeCgroupTree(ns);
-    const states = [join(runcRoot, ns), defaultRuncRoot].flatMap((d) => existsSync(d) ? readdirSync(d).map((e) => join(d, e)) : []);
+    const states = [join(runcRoot, ns), defaultRuncRoot].flatMap((d) => existsSync(d) ? readdirSync(d).filter((e) => e !== RUNTIME_MEMO).map((e) => join(d, e)) : []);
     try { rmdirSync(defaultRuncRoot); } catch { /* never made */ }
     if (!hadRunContainerd) {
       for (const d of ["runc", "s", "fifo", ""]) {

@@ -164,6 +164,10 @@ function ownedByUs(pid) {
 }
 
 /** What a test may leave behind: mounts, state dirs, processes running capsa-init, cgroups. */
+/** The one file of a state root that belongs to the runtime rather than to a container: the
+ * cgroup primer's memo (host/cgroups.ts). It is no container's state, and stays. */
+export const RUNTIME_MEMO = "cgroup-prime.json";
+
 export function leaks() {
   const out = [];
   const mi = readFileSync("/proc/self/mountinfo", "utf8");
@@ -171,8 +175,7 @@ export function leaks() {
     if (/capsa-(bundle|spec)-|capsa-test\/rootfs/.test(line)) out.push("mount: " + line);
   }
   if (existsSync(stateRoot)) {
-    // cgroup-prime.json is the runtime's own memo (host/cgroups.ts), not a container's.
-    for (const e of readdirSync(stateRoot)) if (e !== "cgroup-prime.json") out.push("state dir: " + join(stateRoot, e));
+    for (const e of readdirSync(stateRoot)) if (e !== RUNTIME_MEMO) out.push("state dir: " + join(stateRoot, e));
   }
   for (const p of readdirSync("/proc")) {
     if (!/^\d+$/.test(p)) continue;

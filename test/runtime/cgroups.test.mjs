@@ -5,7 +5,7 @@ import * as assert from "uvu/assert";
 import { readFileSync, existsSync, mkdirSync, rmdirSync, writeFileSync, statSync, mkdtempSync, rmSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { tmpdir } from "node:os";
-import { capsa, capsaAsync, bundle, runSh, uniqueId, cleanupBundles, leaks, checkEachTest, stateRoot } from "../lib/capsa.mjs";
+import { capsa, capsaAsync, bundle, runSh, uniqueId, cleanupBundles, leaks, checkEachTest, stateRoot, RUNTIME_MEMO } from "../lib/capsa.mjs";
 import { host } from "../lib/host.mjs";
 
 const created = checkEachTest(test, assert);
@@ -105,7 +105,7 @@ test("device rules: a device not allowed cannot be opened; runc's defaults still
 });
 
 test("the cgroup primer's memo: written beside the state, used only while it names the runtime's own cgroup", async () => {
-  const memoFile = join(stateRoot, "cgroup-prime.json");
+  const memoFile = join(stateRoot, RUNTIME_MEMO);
   const ours = readFileSync("/proc/self/cgroup", "utf8"); // the runtime is our child: the same cgroups
   runSh("true");
   const memo = JSON.parse(readFileSync(memoFile, "utf8"));
