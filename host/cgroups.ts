@@ -2,7 +2,7 @@
 // values it computed, place processes, freeze, read stats, remove what we created. Every
 // number and path comes from the core (core/cgroups); this file only does the I/O.
 import { loadCore } from "./core.ts";
-import { readText, exists, mkdir, writeExisting, isNotFound, isAlreadyExists, readDir, statId, writeAtomic } from "./rt.ts";
+import { readText, exists, mkdir, writeExisting, isNotFound, isAlreadyExists, readDir, statId, writeAtomic, sleepSync } from "./rt.ts";
 import { CapsaError, type Diagnostic } from "./errors.ts";
 import { isDeno, nodeFs } from "./rt.ts";
 import { type Sys, O_RDONLY, O_DIRECTORY } from "./sys.ts";
@@ -356,7 +356,7 @@ export async function removeCgroupsAsync(st: CgroupState): Promise<void> {
     const left = removeOnce(st);
     if (left.length === 0) return;
     if (attempt >= 200) throw new CapsaError(`cannot remove cgroup ${left[0]}: still busy`, "cgroup.remove");
-    await new Promise((r) => setTimeout(r, 10));
+    sleepSync(10);
   }
 }
 
@@ -427,7 +427,7 @@ export async function setFrozen(st: CgroupState, frozen: boolean): Promise<void>
   const want = frozen ? "FROZEN" : "THAWED";
   for (let i = 0; i < 1000; i++) {
     if (freezerState(st) === want) return;
-    await new Promise((r) => setTimeout(r, 2));
+    sleepSync(2);
   }
   throw new CapsaError(`the cgroup did not become ${want}`, "cgroup.freezer");
 }

@@ -2,7 +2,7 @@
 // state root; a Container is created (its init waits on exec.fifo), started, signalled and
 // destroyed. Status is derived from the world by the core, never trusted from state.json.
 import { loadCore } from "./core.ts";
-import { readText, exists, remove, readDir, realPath, isNotFound, cwd } from "./rt.ts";
+import { readText, exists, remove, readDir, realPath, isNotFound, cwd, sleepSync } from "./rt.ts";
 import { loadSys, type Sys, type WaitStatus, O_RDONLY, O_NONBLOCK, O_DIRECTORY, LOCK_EX, LOCK_UN, POLLIN, POLLHUP } from "./sys.ts";
 import { CapsaError } from "./errors.ts";
 import { StateDir, checkId, DEFAULT_ROOT, type StateFile } from "./state.ts";
@@ -521,7 +521,7 @@ export class Container {
       for (const pid of live) {
         try { this.sys.kill(pid, 9); } catch { /* gone */ }
       }
-      await new Promise((r) => setTimeout(r, 10));
+      sleepSync(10);
     }
     throw new CapsaError(`container "${this.id}"'s init (pid ${s.init_process_pid}) did not die after SIGKILL`, "delete.timeout");
   }

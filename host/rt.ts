@@ -87,6 +87,17 @@ export function writeAtomic(path: string, text: string, mode = 0o600): void {
   }
 }
 
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Blocks this thread for `ms` milliseconds. For the short polls of delete, pause and cgroup
+ * removal: Deno's first setTimeout loads its Node timers layer, about 10 ms, more than those
+ * waits themselves.
+ */
+export function sleepSync(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
 /** The device and inode numbers of a path (followed), or null when it cannot be read. */
 export function statId(path: string): { dev: number; ino: number } | null {
   try {
