@@ -138,6 +138,13 @@ async function child([out, root, ...cli]) {
     rt.writeText(out, JSON.stringify({ timeOrigin: performance.timeOrigin, top: T_TOP, marks, events, extra: [], code, done: now() }));
     rt.exit(0);
   }
+  // As the CLI (host/cli.ts): commands that place a process in cgroups start the primer first,
+  // from the memo in the state root when it holds.
+  if (["run", "create", "exec"].includes(cli[0]) && mods.cgroups.primeEarly) {
+    const t = now();
+    mods.cgroups.primeEarly(sys, root);
+    events.push(["cgroups.primeEarly", t, now()]);
+  }
   try {
     code = await mods.commands.main(["--root", root, ...cli]);
   } catch (e) {
