@@ -90,7 +90,7 @@
 #define CAPSA_OP_REMOUNT_ROOT 33
 /* console(sock_fd,rows,cols,flags,uid): opens a pty (/dev/ptmx, else /dev/pts/ptmx), unlocks it, sizes it (rows and cols both nonzero), chowns the peer to uid (-1: no), binds it over /dev/console (CONSOLE_MOUNT), sends the master over sock_fd as runc does (data "/dev/ptmx", SCM_RIGHTS) and closes sock_fd, then dups the peer onto 0, 1, 2 and makes it the controlling terminal */
 #define CAPSA_OP_CONSOLE 34
-/* lookup(file,path): checks that the process's executable exists and may be executed, as the exec op will find it: a file with a slash must be an executable non-directory (ENOENT, EACCES, EISDIR...); a bare name must be one in some directory of path (colon-separated, empty = .), else ENOENT */
+/* lookup(file,path): checks that the process's executable exists and may be executed, as the exec op will find it: a file with a slash must be an executable non-directory (ENOENT, EACCES, EISDIR...); a bare name must be one in some directory of path (colon-separated, empty = .), else ENOENT; a statx refused with EPERM or ENOSYS (a seccomp profile) counts as found, and exec decides */
 #define CAPSA_OP_LOOKUP 35
 #define CAPSA_OP_COUNT 36
 

@@ -29,6 +29,26 @@ test("a profile returning EPERM for mkdir makes mkdir fail with EPERM", () => {
   assert.match(r.stdout, /touch-ok/);
 });
 
+test("a profile that refuses the lookup's statx and faccessat2 does not stop the process (it decides at execve)", () => {
+  for (const [errnoRet, args] of [[1, ["true"]], [38, ["/bin/true"]]]) { // EPERM, ENOSYS
+    const dir = bundle((c) => {
+      c.process.args = args;
+      c.process.noNewPrivileges = false; // the filter is loaded before the lookup
+      c.linux.seccomp = allowAll([{ names: ["statx", "faccessat2"], action: "SCMP_ACT_ERRNO", errnoRet }]);
+    });
+    const r = capsa(["run", "--bundle", dir, uniqueId("lk")]);
+    assert.is(r.status, 0, `${args} with errno ${errnoRet}: ${r.stderr}`);
+  }
+  // A missing executable is still missing: execve reports it.
+  const gone = capsa(["run", "--bundle", bundle((c) => {
+    c.process.args = ["/no/such"];
+    c.process.noNewPrivileges = false;
+    c.linux.seccomp = allowAll([{ names: ["statx", "faccessat2"], action: "SCMP_ACT_ERRNO", errnoRet: 1 }]);
+  }), uniqueId("lk")]);
+  assert.is.not(gone.status, 0);
+  assert.match(gone.stderr, /ENOENT/);
+});
+
 test("an argument filter on personality blocks only that value", () => {
   const r = runSh("linux32 true && echo linux32-ok || echo linux32-blocked; linux64 true && echo linux64-ok || echo linux64-blocked", (c) => {
     // PER_LINUX32 = 8: blocked; personality(0) (PER_LINUX) and queries still work.
