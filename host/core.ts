@@ -1,6 +1,6 @@
 // Loads dist/capsa-core.wasm with a bare WebAssembly.instantiate and calls it through the ABI
 // in core/ABI.md: UTF-8 JSON in, i32 status and UTF-8 JSON out.
-import { readFile, exists, hereDir } from "./rt.ts";
+import { readFile, distFile } from "./rt.ts";
 
 export interface CoreExports {
   memory: WebAssembly.Memory;
@@ -56,11 +56,7 @@ export class Core {
 }
 
 export function corePath(): string {
-  const here = hereDir();
-  for (const p of [here + "../capsa-core.wasm", here + "../dist/capsa-core.wasm"]) {
-    if (exists(p)) return p;
-  }
-  throw new Error("capsa-core.wasm not found next to " + here + ": run `npm run build`");
+  return distFile("capsa-core.wasm", "run `npm run build`");
 }
 
 let cached: Core | null = null;

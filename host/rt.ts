@@ -49,9 +49,24 @@ export function writeErr(s: string): void {
   if (isDeno) Deno.stderr.writeSync(enc.encode(s));
   else nodeFs.writeSync(2, s);
 }
-/** The directory holding this file (host/ or dist/host/). */
+/** The directory holding this file: host/, dist/host/, or dist/ for the bundled CLI. */
 export function hereDir(): string {
-  return new URL(".", import.meta.url).pathname;
+  // Deno and Node (20.11 and later) give it directly; the CommonJS bundle defines it as __dirname.
+  return (import.meta as unknown as { dirname: string }).dirname + "/";
+}
+
+/**
+ * A file of dist/ (the core, the native library, capsa-init), found from where this module
+ * runs: dist/ itself (the bundles), dist/host/ (the library under Node) or host/ (Deno from
+ * source). The likely place is tried first: a failed stat costs a thrown error.
+ */
+export function distFile(name: string, what: string): string {
+  const here = hereDir();
+  const places = here.endsWith("/dist/host/") ? [here + "../" + name]
+    : here.endsWith("/dist/") ? [here + name]
+    : [here + "../dist/" + name, here + "../" + name];
+  for (const p of places) if (exists(p)) return p;
+  throw new Error(`${name} not found next to ${here}: ${what}`);
 }
 
 export function writeText(path: string, text: string, mode = 0o644): void {

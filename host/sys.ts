@@ -2,7 +2,7 @@
 // implementation (sys_native.ts) over two loaders, Deno.dlopen of libcapsa.so under Deno and
 // the capsa.node addon under Node, plus a recording fake for unit tests (sys_fake.ts). Every call either returns its typed result or throws a
 // SysError carrying the call's name and the errno.
-import { isDeno, exists, hereDir } from "./rt.ts";
+import { isDeno, distFile } from "./rt.ts";
 import { loadCore } from "./core.ts";
 
 /** Flags for `open` (the same numbers on x86_64 and aarch64). Descriptors are always O_CLOEXEC. */
@@ -225,11 +225,7 @@ export function decodeWait(pid: number, status: number): WaitStatus {
 
 /** Finds a file of dist/ from host/ (sources, under Deno) or dist/host/ (compiled, under Node). */
 export function nativePath(name: string): string {
-  const here = hereDir();
-  for (const p of [here + "../" + name, here + "../dist/" + name]) {
-    if (exists(p)) return p;
-  }
-  throw new Error(name + " not found next to " + here + ": run `make -C native-syscalls`");
+  return distFile(name, "run `make -C native-syscalls`");
 }
 
 /** The native library of this runtime: libcapsa.so for Deno.dlopen, the capsa.node addon for Node. */

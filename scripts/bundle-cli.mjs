@@ -2,7 +2,7 @@
 // system call:
 //   dist/capsa-cli.cjs   Node: dist/host/cli.js and everything it imports, as CommonJS, which
 //                        Node 20 loads about 5 ms faster than the same code as an ES module;
-//                        import.meta.url (used to find dist/ files) becomes the bundle's URL.
+//                        import.meta.dirname (used to find dist/ files) becomes __dirname.
 //   dist/capsa-deno.mjs  Deno: host/cli.ts and everything it imports, as one ES module (about
 //                        3 ms less than resolving and loading the TypeScript modules one by one).
 // Both come from the same sources; the library (host/mod.ts, dist/host/mod.js) is not bundled.
@@ -14,8 +14,7 @@ await build({
   bundle: true,
   platform: "node",
   format: "cjs",
-  define: { "import.meta.url": "__capsaBundleUrl" },
-  banner: { js: "const __capsaBundleUrl = require(\"node:url\").pathToFileURL(__filename).href;" },
+  define: { "import.meta.dirname": "__dirname" },
   logLevel: "warning",
 });
 
