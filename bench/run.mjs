@@ -175,8 +175,8 @@ function untrack(rt, id) {
 function cleanup() {
   for (const rt of runtimes) {
     const ids = new Set([...created].filter((k) => k.startsWith(rt.name + "\0")).map((k) => k.slice(rt.name.length + 1)));
-    // capsa's cgroup-prime.json is the runtime's own file (README.md), no container's state.
-    const state = () => readdirSafe(rt.root).filter((e) => !(rt.name.startsWith("capsa") && e === "cgroup-prime.json"));
+    // capsa's .cgroup-prime.json is the runtime's own file (README.md), no container's state.
+    const state = () => readdirSafe(rt.root).filter((e) => !(rt.name.startsWith("capsa") && e === ".cgroup-prime.json"));
     for (const id of state()) ids.add(id);
     for (const id of ids) capture(cmd(rt, "delete", "--force", id));
     const left = state();

@@ -143,7 +143,9 @@ interface PrimeMemo {
   ino: number;
 }
 
-const memoPath = (root: string) => `${root}/cgroup-prime.json`;
+// A leading dot: no container ID can start with one (checkId), so the memo never collides with a
+// container's directory.
+const memoPath = (root: string) => `${root}/.cgroup-prime.json`;
 
 /** The prime file of the memo in root, while it still names this process's own cgroup. */
 export function rememberedPrime(root: string): string | null {

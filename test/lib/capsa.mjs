@@ -166,7 +166,7 @@ function ownedByUs(pid) {
 /** What a test may leave behind: mounts, state dirs, processes running capsa-init, cgroups. */
 /** The one file of a state root that belongs to the runtime rather than to a container: the
  * cgroup primer's memo (host/cgroups.ts). It is no container's state, and stays. */
-export const RUNTIME_MEMO = "cgroup-prime.json";
+export const RUNTIME_MEMO = ".cgroup-prime.json";
 
 export function leaks() {
   const out = [];

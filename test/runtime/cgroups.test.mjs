@@ -126,14 +126,19 @@ test("the cgroup primer's memo: written beside the state, used only while it nam
   try {
     const o = statSync(other);
     const own = readFileSync("/proc/self/cgroup", "utf8");
-    const check = (m) => { writeFileSync(join(root, "cgroup-prime.json"), JSON.stringify(m)); return rememberedPrime(root); };
+    const check = (m) => { writeFileSync(join(root, RUNTIME_MEMO), JSON.stringify(m)); return rememberedPrime(root); };
     assert.is(check({ cgroup: own, prime: join(other, "cgroup.procs"), dev: o.dev, ino: o.ino }), join(other, "cgroup.procs"), "as written");
     assert.is(check({ cgroup: own.replace(/\n$/, "x\n"), prime: join(other, "cgroup.procs"), dev: o.dev, ino: o.ino }), null, "other cgroups");
     assert.is(check({ cgroup: own, prime: join(other, "cgroup.procs"), dev: o.dev, ino: o.ino + 1 }), null, "another directory");
     assert.is(check({ cgroup: own, prime: join(other, "cgroup.procs"), dev: o.dev + 1, ino: o.ino }), null, "another hierarchy");
     assert.is(check({ cgroup: own, prime: join(other, "gone", "cgroup.procs"), dev: o.dev, ino: o.ino }), null, "a missing directory");
-    writeFileSync(join(root, "cgroup-prime.json"), "{");
+    writeFileSync(join(root, RUNTIME_MEMO), "{");
     assert.is(rememberedPrime(root), null, "unreadable");
+    // A container may be named like the memo without the dot: the two never meet.
+    const twin = "cgroup-prime.json";
+    const tr = capsa(["run", "--bundle", bundle((c) => { c.process.args = ["true"]; }), twin]);
+    assert.is(tr.status, 0, tr.stderr);
+    assert.equal(JSON.parse(readFileSync(memoFile, "utf8")), memo, "the memo is intact");
     // A stale memo is written again by the next container command.
     writeFileSync(memoFile, JSON.stringify({ cgroup: own, prime: join(other, "cgroup.procs"), dev: o.dev, ino: o.ino + 1 }));
     runSh("true");
