@@ -353,7 +353,7 @@ function rmdir(path: string): void {
  * still drains them (EBUSY right after the last process exits). Never removes a directory it
  * did not create.
  */
-export async function removeCgroupsAsync(st: CgroupState): Promise<void> {
+export function removeCgroupsRetrying(st: CgroupState): void {
   for (let attempt = 0; ; attempt++) {
     const left = removeOnce(st);
     if (left.length === 0) return;
@@ -362,6 +362,7 @@ export async function removeCgroupsAsync(st: CgroupState): Promise<void> {
   }
 }
 
+/** One pass of removeCgroupsRetrying: returns the directories still there. */
 export function removeCgroups(st: CgroupState): string[] {
   return removeOnce(st);
 }

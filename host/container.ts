@@ -9,7 +9,7 @@ import { StateDir, checkId, DEFAULT_ROOT, type StateFile } from "./state.ts";
 import { makePlan, hostLastCap, InitProcess, initConstant, type Plan, type Stdio } from "./init.ts";
 import { runHooks, type Hook } from "./hooks.ts";
 import { withSeccompListener, type ListenerConfig } from "./seccomp_notify.ts";
-import { planCgroups, primeCgroupMoves, applyCgroups, cgroupPids, removeCgroupsAsync, removeCgroups, freezerState, setFrozen, readStats, readStatsText, updateCgroups, type CgroupState } from "./cgroups.ts";
+import { planCgroups, primeCgroupMoves, applyCgroups, cgroupPids, removeCgroupsRetrying, removeCgroups, freezerState, setFrozen, readStats, readStatsText, updateCgroups, type CgroupState } from "./cgroups.ts";
 
 export const OCI_VERSION = "1.3.0";
 
@@ -173,7 +173,11 @@ export class Factory {
         for (const pid of cgroupPids(cg)) {
           try { sys.kill(pid, 9); } catch { /* gone */ }
         }
-        await removeCgroupsAsync(cg).catch(() => removeCgroups(cg!));
+        try {
+          removeCgroupsRetrying(cg);
+        } catch {
+          removeCgroups(cg);
+        }
       }
       dir.destroy();
       throw e;
@@ -495,7 +499,7 @@ export class Container {
       if (s.cgroup) {
         // Stragglers (a container without its own pid namespace) die with the cgroup.
         if (cgroupPids(s.cgroup).length > 0) await this.killAll(s);
-        await removeCgroupsAsync(s.cgroup);
+        removeCgroupsRetrying(s.cgroup);
       }
       this.dir.destroy();
     });
