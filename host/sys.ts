@@ -223,7 +223,7 @@ export function decodeWait(pid: number, status: number): WaitStatus {
   };
 }
 
-/** Finds a file of dist/ from host/ (sources, under Deno) or dist/host/ (compiled, under Node). */
+/** A native file of dist/ (see distFile). */
 export function nativePath(name: string): string {
   return distFile(name, "run `make -C native-syscalls`");
 }
