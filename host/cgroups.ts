@@ -84,9 +84,7 @@ let primer: { stop: () => void; users: number; early: boolean; file: string } | 
  * wait then runs alongside planning and spawning, and the container's init joins its cgroups,
  * its first ops, without one. One primer serves every caller; it stops when the last one
  * calls its stop. With `needed` false (a process that joins no cgroup) it only ends an early
- * primer. An early primer started from the memo in `root` (see rememberedPrime) is checked
- * here against the core's layout, and moved to the right file if the two differ. Failures only
- * lose the head start.
+ * primer. Failures only lose the head start.
  */
 export function primeCgroupMoves(sys: Sys, needed = true, root?: string): () => void {
   if (!needed) {
@@ -99,7 +97,6 @@ export function primeCgroupMoves(sys: Sys, needed = true, root?: string): () => 
   }
   if (primer?.early) {
     primer.early = false; // taken over: the early caller's share becomes this one
-    confirmPrime(sys, root);
   } else if (primer) {
     primer.users++;
   } else {
@@ -132,8 +129,13 @@ export function primeEarly(sys: Sys, root?: string): void {
   if (file && stop) primer = { stop, users: 1, early: true, file };
 }
 
-/** Where this process's own cgroup.procs was found, kept in the state root across commands
- * (root's file, mode 0600, trusted as state.json is). */
+/**
+ * Where this process's own cgroup.procs was found, kept in the state root across commands: the
+ * root's file, mode 0600, trusted as the containers' state.json files beside it are (they name
+ * the cgroups capsa writes pids into and the hooks it runs). It is used while the process's
+ * cgroups read the same and the file's directory is the same cgroup; then it names the same file
+ * the core's layout would, and `exec`, which needs no layout of its own, skips computing one.
+ */
 interface PrimeMemo {
   /** /proc/self/cgroup when it was found: the same text means the same cgroups. */
   cgroup: string;
@@ -176,17 +178,6 @@ function layoutPrime(root?: string): string | null {
     }
   }
   return file;
-}
-
-/** Checks a running primer's file against the core's layout; restarts it on the right one. */
-function confirmPrime(sys: Sys, root?: string): void {
-  if (!primer) return;
-  const want = layoutPrime(root);
-  if (want === primer.file) return;
-  primer.stop();
-  const stop = want ? startPrimer(sys, want) : null;
-  primer.stop = stop ?? (() => {});
-  primer.file = want ?? "";
 }
 
 function startPrimer(sys: Sys, file: string): (() => void) | null {
