@@ -124,8 +124,7 @@ fail:
 }
 
 static long wait_quiet(int pid) {
-  long r = RETRY(S4(__NR_wait4, pid, 0, __WALL, 0));
-  return r;
+  return RETRY(S4(__NR_wait4, pid, 0, __WALL, 0));
 }
 
 EXPORT int capsa_spawn(int init_fd, u64 clone_flags, int sync_fd, int in_fd, int out_fd, int err_fd,
@@ -238,10 +237,8 @@ EXPORT int capsa_wait(int pid, int *status, int options) {
 }
 
 EXPORT int capsa_read(int fd, void *buf, int len) {
-  long r;
   if (len < 0) return -EINVAL;
-  r = RETRY(x_read(fd, buf, (usize)len));
-  return (int)r;
+  return (int)RETRY(x_read(fd, buf, (usize)len));
 }
 
 EXPORT int capsa_write(int fd, const void *buf, int len) {
@@ -264,8 +261,7 @@ EXPORT int capsa_pidfd_open(int pid) { return (int)S2(__NR_pidfd_open, pid, 0); 
 
 /* Every descriptor is opened close-on-exec: capsa_spawn passes the ones the container needs. */
 EXPORT int capsa_open(const char *path, int flags, int mode) {
-  long r = RETRY(x_openat(AT_FDCWD, path, flags | O_CLOEXEC, mode));
-  return (int)r;
+  return (int)RETRY(x_openat(AT_FDCWD, path, flags | O_CLOEXEC, mode));
 }
 
 /* The mode is exact (the umask does not apply): the exec fifo must be writable by the
@@ -314,8 +310,7 @@ EXPORT int capsa_set_subreaper(int on) { return (int)S5(__NR_prctl, PR_SET_CHILD
 
 /* flock(2) with op LOCK_SH 1, LOCK_EX 2, LOCK_NB 4, LOCK_UN 8; retried on EINTR. */
 EXPORT int capsa_flock(int fd, int op) {
-  long r = RETRY(S2(__NR_flock, fd, op));
-  return (int)r;
+  return (int)RETRY(S2(__NR_flock, fd, op));
 }
 
 /* A close-on-exec pipe: fds[0] reads, fds[1] writes. */
@@ -392,8 +387,7 @@ EXPORT int capsa_listen_unix(const char *path, int backlog) {
 }
 
 EXPORT int capsa_accept(int fd) {
-  long r = RETRY(S4(__NR_accept4, fd, 0, 0, SOCK_CLOEXEC));
-  return (int)r;
+  return (int)RETRY(S4(__NR_accept4, fd, 0, 0, SOCK_CLOEXEC));
 }
 
 /* Receives one descriptor sent as runc's utils.SendFile does: the data (at most cap - 1 bytes,
@@ -477,8 +471,7 @@ EXPORT int capsa_seccomp_notif_recv(int fd, void *out) {
 EXPORT int capsa_seccomp_notif_send(int fd, const void *resp) {
   u8 r24[24];
   memcpy(r24, resp, sizeof r24);
-  long r = RETRY(S3(__NR_ioctl, fd, SECCOMP_IOCTL_NOTIF_SEND, r24));
-  return (int)r;
+  return (int)RETRY(S3(__NR_ioctl, fd, SECCOMP_IOCTL_NOTIF_SEND, r24));
 }
 
 /* Puts the terminal at fd in raw mode (cfmakeraw), saving its settings into saved (36 bytes,
@@ -495,14 +488,12 @@ EXPORT int capsa_tty_raw(int fd, void *saved) {
   t.c_cflag |= CS8;
   t.c_cc[VMIN] = 1;
   t.c_cc[VTIME] = 0;
-  r = RETRY(S3(__NR_ioctl, fd, TCSETS, &t));
-  return (int)r;
+  return (int)RETRY(S3(__NR_ioctl, fd, TCSETS, &t));
 }
 
 /* Restores settings saved by capsa_tty_raw. */
 EXPORT int capsa_tty_set(int fd, const void *saved) {
-  long r = RETRY(S3(__NR_ioctl, fd, TCSETS, saved));
-  return (int)r;
+  return (int)RETRY(S3(__NR_ioctl, fd, TCSETS, saved));
 }
 
 /* The window size of the terminal at fd: size[0] rows, size[1] columns. */

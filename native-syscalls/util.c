@@ -117,6 +117,5 @@ long c_send_fd(int sock, const void *data, usize len, int fd) {
   m.msg_iovlen = 1;
   m.msg_control = &ctl;
   m.msg_controllen = sizeof ctl;
-  long r = RETRY(S3(__NR_sendmsg, sock, &m, MSG_NOSIGNAL));
-  return r;
+  return RETRY(S3(__NR_sendmsg, sock, &m, MSG_NOSIGNAL));
 }

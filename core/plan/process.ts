@@ -275,7 +275,7 @@ function planUserProcess(c: PlanCtx): void {
 
 /** The directories a bare executable name is looked up in: the first PATH of the process's
  * environment, else the default that Docker and runc's clients give a container. */
-export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 function searchPath(env: string[]): string {
   for (let i = 0; i < env.length; i++) if (env[i].startsWith("PATH=")) return env[i].substring(5);
