@@ -321,4 +321,38 @@ test("the Node CLI writes its code cache once, after a container command, and V8
   assert.ok(statSync(cache).size > 10_000);
 });
 
+test("the Node CLI's code cache is used only for the bundle it was made from, even one of the same length", () => {
+  // V8 checks a code cache against its source only by length: a rebuilt bundle of the same
+  // length (a version bump) must not run the old bytecode. A copy of bin/ and dist/ is changed.
+  const node = globalThis.Deno ? "node" : process.execPath;
+  const top = mkdtempSync(join(tmpdir(), "capsa-cc-"));
+  try {
+    mkdirSync(join(top, "bin"));
+    mkdirSync(join(top, "dist"));
+    for (const f of ["capsa", "package.json"]) writeFileSync(join(top, "bin", f), readFileSync(join(root, "bin", f)));
+    for (const f of ["capsa-cli.cjs", "capsa-core.wasm", "capsa.node", "capsa-init", "libcapsa.so"]) {
+      writeFileSync(join(top, "dist", f), readFileSync(join(root, "dist", f)), { mode: 0o755 });
+    }
+    const cli = join(top, "bin/capsa");
+    const cache = join(top, "dist/capsa-cli.cjs.cache");
+    const dir = bundle((c) => { c.process.args = ["true"]; });
+    let r = runCommand(node, [cli, "--root", stateRoot, "run", "--bundle", dir, uniqueId("cc")]);
+    assert.is(r.status, 0, r.stderr);
+    assert.ok(existsSync(cache), "the cache is written");
+    r = runCommand(node, [cli, "--root", stateRoot, "--help"]);
+    assert.match(r.stdout, /print the version/);
+    // The help text is a literal of the bundle's top level, whose bytecode is in the cache.
+    const src = readFileSync(join(top, "dist/capsa-cli.cjs"), "utf8");
+    const changed = src.replaceAll("print the version", "PRINT THE VERSION");
+    assert.is(changed.length, src.length);
+    writeFileSync(join(top, "dist/capsa-cli.cjs"), changed);
+    r = runCommand(node, [cli, "--root", stateRoot, "--help"]);
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, /PRINT THE VERSION/, "the new bundle's code runs");
+    assert.not.match(r.stdout, /print the version/);
+  } finally {
+    rmSync(top, { recursive: true, force: true });
+  }
+});
+
 test.run();
