@@ -198,7 +198,7 @@ function startPrimer(sys: Sys, file: string): (() => void) | null {
 function cpusetParent(l: Layout, id: string, cgroupsPath: string | null): { cpus: string; mems: string } | null {
   const c = l.controllers["cpuset"];
   if (!c) return null;
-  let dir = c.mountpoint + "/" + (cgroupsPath && cgroupsPath.startsWith("/") ? cgroupsPath : (c.path ?? "/") + "/" + (cgroupsPath ?? `capsa/${id}`));
+  let dir = c.mountpoint + "/" + (cgroupsPath && cgroupsPath.startsWith("/") ? cgroupsPath : (c.path ?? "/") + "/" + (cgroupsPath ?? id));
   dir = dir.replace(/\/+/g, "/");
   for (;;) {
     try {
@@ -277,8 +277,9 @@ export function applyCgroups(plan: CgroupPlan, bpf: Uint8Array, sys?: Sys): Cgro
   const created: string[] = [];
   const st: CgroupState = { paths: plan.paths, created, statFiles: plan.statFiles ?? {} };
   try {
-    // Another container's delete may remove a shared empty parent (capsa/) between our mkdirs:
-    // start over when a parent vanished. Once our leaf exists, its parents cannot be removed.
+    // Another container's delete may remove a parent both cgroupsPaths share (a/b and a/c)
+    // between our mkdirs: start over when a parent vanished. Once our leaf exists, its parents
+    // cannot be removed.
     for (let attempt = 0; ; attempt++) {
       let vanished = false;
       for (const d of plan.create) {
@@ -292,6 +293,14 @@ export function applyCgroups(plan: CgroupPlan, bpf: Uint8Array, sys?: Sys): Cgro
         }
       }
       if (!vanished) break;
+    }
+    // A container's own directory that was there already must hold no process (runc checks the
+    // same): joining it would put those processes under this container's limits, its kill --all
+    // and its delete.
+    for (const leaf of new Set(Object.values(plan.paths))) {
+      if (created.includes(leaf)) continue;
+      const n = processesBelow(leaf);
+      if (n > 0) throw new CapsaError(`/linux/cgroupsPath: the container's cgroup ${leaf} is not empty: ${n} process(es) found`, "cgroup.not-empty");
     }
     for (const en of plan.enable) {
       try { writeExisting(en.file, en.value); } catch { /* best effort: a failing write below says more */ }
@@ -358,37 +367,38 @@ export function removeCgroups(st: CgroupState): string[] {
   return removeOnce(st);
 }
 
-function hasChildCgroups(dir: string): boolean {
+/** The cgroups directly below `dir` (its subdirectories' names). */
+function childCgroups(dir: string): string[] {
   try {
-    if (isDeno) return [...Deno.readDirSync(dir)].some((e: any) => e.isDirectory);
-    return nodeFs.readdirSync(dir, { withFileTypes: true }).some((e: any) => e.isDirectory());
+    if (isDeno) return [...Deno.readDirSync(dir)].filter((e: any) => e.isDirectory).map((e: any) => e.name);
+    return nodeFs.readdirSync(dir, { withFileTypes: true }).filter((e: any) => e.isDirectory()).map((e: any) => e.name);
   } catch {
-    return false;
+    return [];
   }
+}
+
+/** How many processes `dir` and every cgroup below it hold (0 once it is gone). */
+function processesBelow(dir: string): number {
+  let n: number;
+  try {
+    n = readText(`${dir}/cgroup.procs`).split("\n").filter(Boolean).length;
+  } catch {
+    return 0;
+  }
+  for (const c of childCgroups(dir)) n += processesBelow(`${dir}/${c}`);
+  return n;
 }
 
 function removeOnce(st: CgroupState): string[] {
   const left: string[] = [];
-  // The default layout nests every container under a shared `capsa` directory: remove it too
-  // once it is empty (whichever container made it), so no empty `capsa` parent outlives them.
-  const parents = new Set<string>();
-  for (const leaf of Object.values(st.paths)) {
-    const parent = leaf.slice(0, leaf.lastIndexOf("/"));
-    if (parent.endsWith("/capsa")) parents.add(parent);
-  }
   for (const d of [...st.created].sort((a, b) => b.length - a.length)) {
     try {
       rmdir(d);
     } catch (e) {
       if (isNotFound(e)) continue;
       // A parent that still holds other cgroups (another container's) is shared: leave it.
-      if (hasChildCgroups(d)) continue;
+      if (childCgroups(d).length > 0) continue;
       left.push(d);
-    }
-  }
-  if (left.length === 0) {
-    for (const p of parents) {
-      try { rmdir(p); } catch { /* other containers still there, or already gone */ }
     }
   }
   return left;

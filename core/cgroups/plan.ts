@@ -3,7 +3,8 @@
 // the v1 → v2 conversions), the device rules, and the files to read for stats.
 //
 // What the host does with a plan, in order:
-//   create    mkdir each directory (parents come first; one that exists is fine);
+//   create    mkdir each directory (parents come first; one that exists is fine, but a
+//             container's own directory that exists must hold no process, as runc checks);
 //   enable    write each value to its cgroup.subtree_control, best effort (a controller that
 //             cannot be enabled shows up as a failing write below);
 //   writes    write each value with one write(2), in order. `tolerate` lists errno names that are
@@ -132,7 +133,8 @@ function paths(c: Ctx, cpath: JValue | null): void {
       c.err(CP, "id", "no cgroupsPath and no usable container id");
       return;
     }
-    inner = "/capsa/" + id.str;
+    // runc's default: a cgroup named after the container, below the runtime's own.
+    inner = id.str;
   }
   const abs = inner.startsWith("/");
   const rel = clean("/" + inner);

@@ -173,9 +173,13 @@ test("paths: relative to the runtime's own cgroup in each hierarchy (as runc)", 
   assert.is(plan(layoutOf(fx("nested.mountinfo"), fx("nested.cgroup")), null, { cgroupsPath: "/x" }).paths.memory, "/sys/fs/cgroup/memory/x");
 });
 
-test("paths: absent gives /capsa/<id>; a/../b is cleaned; escapes and the root itself are refused", () => {
-  assert.is(plan(V1, null, { cgroupsPath: null, id: "web" }).paths.memory, "/sys/fs/cgroup/memory/capsa/web");
-  assert.is(plan(V1, null, { cgroupsPath: undefined, id: "web" }).paths.memory, "/sys/fs/cgroup/memory/capsa/web");
+test("paths: absent gives <own cgroup>/<id> as runc; a/../b is cleaned; escapes and the root itself are refused", () => {
+  const d = plan(V1, null, { cgroupsPath: null, id: "web" });
+  assert.is(d.paths.memory, "/sys/fs/cgroup/memory/user.slice/user-1000.slice/session-2.scope/web");
+  assert.is(d.paths.cpuset, "/sys/fs/cgroup/cpuset/web");
+  // Only the container's own directory is made: the runtime's cgroup exists.
+  assert.equal(d.create.filter((c) => c.includes("/memory/")), ["/sys/fs/cgroup/memory/user.slice/user-1000.slice/session-2.scope/web"]);
+  assert.is(plan(V1, null, { cgroupsPath: undefined, id: "web" }).paths.memory, d.paths.memory);
   assert.is(plan(UNI, null, { cgroupsPath: "/a/./b/../c//d" }).paths.unified, "/sys/fs/cgroup/a/c/d");
   for (const bad of ["../x", "/../x", "a/../../x", "/a/../../../etc"]) {
     assert.equal(errors(plan(V1, null, { cgroupsPath: bad })), [["/linux/cgroupsPath", "linux.cgroupsPath.escapes"]], bad);

@@ -187,9 +187,9 @@ export function leaks() {
     } catch { /* gone */ }
   }
   // Only what this test process made counts (its container ids carry its pid), so suites run
-  // side by side, or other software's containers, are not mistaken for leaks.
-  for (const h of readdirSync("/sys/fs/cgroup")) {
-    const d = join("/sys/fs/cgroup", h, "capsa");
+  // side by side, or other software's containers, are not mistaken for leaks. A container's
+  // cgroup is by default named after it, below the runtime's (this process's) own cgroup.
+  for (const d of Object.values(ownCgroupDirs())) {
     if (!existsSync(d)) continue;
     for (const e of readdirSync(d, { withFileTypes: true })) {
       if (e.isDirectory() && e.name.includes(tag)) out.push("cgroup: " + join(d, e.name));
@@ -199,7 +199,7 @@ export function leaks() {
     if (baseline.has(p)) continue;
     let cg = "";
     try { cg = readFileSync(`/proc/${p}/cgroup`, "utf8"); } catch { continue; }
-    if (cg.includes(tag) || !/\/capsa\//.test(cg) && cmd.startsWith("capsa-init") && ownedByUs(p)) out.push(`process in another namespace: ${p} ${cmd}`);
+    if (cg.includes(tag) || cmd.startsWith("capsa-init") && ownedByUs(p)) out.push(`process in another namespace: ${p} ${cmd}`);
   }
   const st = statSync("/dev/null");
   if (st.uid !== 0 || st.gid !== 0 || (st.mode & 0o777) !== 0o666) {
@@ -208,6 +208,40 @@ export function leaks() {
   // uvu reports nothing when an after-each hook fails: say it here.
   if (out.length) console.error("LEAKED after a test:\n  " + out.join("\n  "));
   return out;
+}
+
+/**
+ * This process's own cgroup directory in each mounted hierarchy, keyed by the hierarchy's mount
+ * point ("/sys/fs/cgroup/memory", "/sys/fs/cgroup/unified"): where a container without a
+ * cgroupsPath gets its cgroup (`<own>/<id>`, as runc).
+ */
+export function ownCgroupDirs() {
+  const mounts = readFileSync("/proc/self/mountinfo", "utf8").trim().split("\n").map((line) => {
+    const f = line.split(" "), sep = f.indexOf("-");
+    return { root: f[3], mp: f[4], type: f[sep + 1], opts: f[sep + 3].split(",") };
+  });
+  const out = {};
+  for (const line of readFileSync("/proc/self/cgroup", "utf8").trim().split("\n")) {
+    const [hid, ctrls, ...rest] = line.split(":");
+    const path = rest.join(":");
+    const m = hid === "0"
+      ? mounts.find((x) => x.type === "cgroup2")
+      : mounts.find((x) => x.type === "cgroup" && ctrls.split(",").every((c) => x.opts.includes(c)));
+    if (!m || (m.root !== "/" && !path.startsWith(m.root))) continue;
+    const rel = m.root === "/" ? path : path.slice(m.root.length);
+    out[m.mp] = (m.mp + "/" + rel).replace(/\/+/g, "/").replace(/\/$/, "");
+  }
+  return out;
+}
+
+/** A default container's cgroup directory in the hierarchy mounted at /sys/fs/cgroup/<h>. */
+export function containerCgroupDir(h, id) {
+  const dirs = ownCgroupDirs();
+  // A hierarchy may carry several controllers (cpu,cpuacct): name it by any of them.
+  const key = Object.keys(dirs).find((k) => k === `/sys/fs/cgroup/${h}` || k.slice("/sys/fs/cgroup/".length).split(",").includes(h));
+  const own = key && dirs[key];
+  if (!own) throw new Error(`no cgroup hierarchy at /sys/fs/cgroup/${h}`);
+  return `${own}/${id}`;
 }
 
 export function mkdirp(p) {

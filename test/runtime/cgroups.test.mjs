@@ -4,8 +4,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync, existsSync, mkdirSync, rmdirSync, writeFileSync, statSync, mkdtempSync, rmSync } from "node:fs";
 import { join, dirname } from "node:path";
+import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
-import { capsa, capsaAsync, bundle, runSh, uniqueId, cleanupBundles, leaks, checkEachTest, stateRoot, RUNTIME_MEMO } from "../lib/capsa.mjs";
+import { capsa, capsaAsync, bundle, runSh, uniqueId, cleanupBundles, leaks, checkEachTest, stateRoot, RUNTIME_MEMO, containerCgroupDir, ownCgroupDirs } from "../lib/capsa.mjs";
 import { host } from "../lib/host.mjs";
 
 const created = checkEachTest(test, assert);
@@ -21,7 +22,7 @@ function runDetached(edit) {
   created.add(id);
   return id;
 }
-const cg = (ctrl, id, file) => readFileSync(`/sys/fs/cgroup/${ctrl}/capsa/${id}/${file}`, "utf8").trim();
+const cg = (ctrl, id, file) => readFileSync(`${containerCgroupDir(ctrl, id)}/${file}`, "utf8").trim();
 const state = (id) => JSON.parse(ok(capsa(["state", id]), "state"));
 
 test("memory.limit 32 MiB: allocating 64 MiB is OOM-killed, and events reports it", async () => {
@@ -202,13 +203,13 @@ test("pause, resume, update, events --stats and ps from the CLI; delete leaves n
   assert.ok(stats.data.cpu.usage.total > 0);
   const pids = JSON.parse(ok(capsa(["ps", "--format", "json", id]), "ps"));
   assert.ok(pids.includes(state(id).pid));
-  assert.equal(pids, readFileSync(`/sys/fs/cgroup/pids/capsa/${id}/cgroup.procs`, "utf8").trim().split("\n").map(Number).sort((a, b) => a - b));
+  assert.equal(pids, readFileSync(`${containerCgroupDir("pids", id)}/cgroup.procs`, "utf8").trim().split("\n").map(Number).sort((a, b) => a - b));
   // A paused container is killed and deleted by delete --force.
   ok(capsa(["pause", id]), "pause");
   ok(capsa(["delete", "--force", id]), "delete --force");
   created.delete(id);
   for (const h of ["memory", "pids", "freezer", "cpu", "devices", "unified"]) {
-    assert.not.ok(existsSync(`/sys/fs/cgroup/${h}/capsa/${id}`), `${h} cgroup removed`);
+    assert.not.ok(existsSync(containerCgroupDir(h, id)), `${h} cgroup removed`);
   }
 });
 
@@ -249,6 +250,58 @@ test("an absolute cgroupsPath is used as given, and a cgroup capsa did not creat
   }
 });
 
+test("without cgroupsPath the cgroup is <the runtime's own>/<id> in every hierarchy, as runc's", () => {
+  const id = runDetached((c) => { c.process.args = ["sleep", "30"]; delete c.linux.cgroupsPath; });
+  const pid = String(state(id).pid);
+  const own = ownCgroupDirs();
+  assert.ok(Object.keys(own).length >= 2, JSON.stringify(own));
+  for (const [mp, dir] of Object.entries(own)) {
+    const inner = `${dir}/${id}`.slice(mp.length);
+    assert.ok(readFileSync(`${dir}/${id}/cgroup.procs`, "utf8").split("\n").includes(pid), `${mp}: placed in ${inner}`);
+    const line = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => l.endsWith(`:${inner}`));
+    assert.ok(line, `${mp}: /proc/${pid}/cgroup names ${inner}`);
+  }
+  ok(capsa(["delete", "--force", id]), "delete");
+  created.delete(id);
+  for (const dir of Object.values(own)) assert.not.ok(existsSync(`${dir}/${id}`), `${dir}/${id} removed`);
+});
+
+test("a container's cgroup that exists already: refused while it holds a process, used and kept when empty", async () => {
+  const name = uniqueId("cgx");
+  const pidsDir = `/sys/fs/cgroup/pids/${name}`;
+  const child = `${pidsDir}/sub`;
+  mkdirSync(child, { recursive: true });
+  // A process of ours placed below the cgroup, then moved back to the root.
+  const sq = spawn("sleep", ["30"], { stdio: "ignore" });
+  try {
+    writeFileSync(`${child}/cgroup.procs`, String(sq.pid));
+    const dir = bundle((c) => { c.process.args = ["sleep", "30"]; c.linux.cgroupsPath = "/" + name; });
+    const id = uniqueId("cgx");
+    const r = capsa(["run", "-d", "--bundle", dir, id]);
+    assert.is.not(r.status, 0, "refused");
+    assert.match(r.stderr, new RegExp(`/linux/cgroupsPath: the container's cgroup ${pidsDir} is not empty: 1 process\\(es\\) found`));
+    assert.ok(readFileSync(`${child}/cgroup.procs`, "utf8").includes(String(sq.pid)), "the process stays where it was");
+    assert.is(sq.exitCode, null, "and keeps running");
+    assert.ok(existsSync(child), "the existing cgroup stays");
+    assert.not.ok(existsSync(`/sys/fs/cgroup/memory/${name}`), "the directories this create made are removed");
+    // Empty, the same cgroup is the container's; delete leaves it, since capsa did not make it.
+    writeFileSync("/sys/fs/cgroup/pids/cgroup.procs", String(sq.pid));
+    rmdirSync(child);
+    const id2 = uniqueId("cgx");
+    ok(capsa(["run", "-d", "--bundle", dir, id2]), "run -d into the empty cgroup");
+    created.add(id2);
+    assert.ok(readFileSync(`${pidsDir}/cgroup.procs`, "utf8").includes(String(state(id2).pid)));
+    ok(capsa(["delete", "--force", id2]), "delete");
+    created.delete(id2);
+    assert.ok(existsSync(pidsDir), "a cgroup capsa did not create is not removed");
+    assert.not.ok(existsSync(`/sys/fs/cgroup/memory/${name}`), "the ones it made are");
+  } finally {
+    sq.kill("SIGKILL");
+    try { writeFileSync("/sys/fs/cgroup/pids/cgroup.procs", String(sq.pid)); } catch { /* gone */ }
+    for (const d of [child, pidsDir]) { try { rmdirSync(d); } catch { /* not there */ } }
+  }
+});
+
 test("cgroup v2: freeze, thaw and cgroup.kill in a child of the unified hierarchy", async () => {
   // This machine's unified hierarchy carries no controllers for limits, but freeze, kill and
   // placement work in any child of it.
@@ -258,7 +311,7 @@ test("cgroup v2: freeze, thaw and cgroup.kill in a child of the unified hierarch
     return;
   }
   const id = runDetached((c) => { c.process.args = ["sleep", "30"]; });
-  const dir = `${base}/capsa/${id}`;
+  const dir = containerCgroupDir("unified", id);
   assert.ok(existsSync(dir), "the container has a unified cgroup too");
   const pid = state(id).pid;
   assert.ok(readFileSync(`${dir}/cgroup.procs`, "utf8").split("\n").includes(String(pid)), "placed in the v2 cgroup");
