@@ -54,21 +54,43 @@ export interface CgroupState {
 
 let layoutCache: Layout | null = null;
 
-export function layout(): Layout {
-  if (layoutCache) return layoutCache;
-  let controllers: string | undefined;
+/** The inputs of the core's cgroup_layout, as this process reads them now. */
+interface LayoutInput { mountinfo: string; cgroup: string; controllers: string | null }
+
+function layoutInput(): LayoutInput {
+  let controllers: string | null = null;
   try {
     controllers = readText("/sys/fs/cgroup/unified/cgroup.controllers");
   } catch {
     try { controllers = readText("/sys/fs/cgroup/cgroup.controllers"); } catch { /* v1 only */ }
   }
-  const r = loadCore().json<Layout & { error?: string }>("cgroup_layout", {
-    mountinfo: readText("/proc/self/mountinfo"),
-    cgroup: readText("/proc/self/cgroup"),
-    controllers: controllers ?? null,
-  });
+  return { mountinfo: readText("/proc/self/mountinfo"), cgroup: readText("/proc/self/cgroup"), controllers };
+}
+
+/** The lines of a mountinfo that the layout reads: the cgroup and cgroup2 mounts. */
+function cgroupMounts(mountinfo: string): string {
+  return mountinfo.split("\n").filter((l) => / - cgroup2? /.test(l)).join("\n");
+}
+
+let lastInput: LayoutInput | null = null;
+
+/**
+ * This host's cgroup layout, from the core, once per process. With the state root, the memo
+ * there (see PrimeMemo) answers while the cgroup mounts, /proc/self/cgroup and the unified
+ * hierarchy's controllers read as they did when it was written: the core's answer depends on
+ * nothing else. Otherwise the core computes it and the memo is written again.
+ */
+export function layout(root?: string): Layout {
+  if (layoutCache) return layoutCache;
+  const input = lastInput = layoutInput();
+  const m = root !== undefined ? readMemo(root) : null;
+  if (m && m.layout && m.cgroup === input.cgroup && m.mounts === cgroupMounts(input.mountinfo) && m.controllers === input.controllers) {
+    return (layoutCache = m.layout);
+  }
+  const r = loadCore().json<Layout & { error?: string }>("cgroup_layout", input);
   if (r.status !== 0) throw new CapsaError(`cannot understand this host's cgroups: ${r.value.error ?? JSON.stringify(r.value)}`, "cgroup.layout");
   layoutCache = r.value;
+  if (root !== undefined) writeMemo(root, layoutCache, input);
   return layoutCache;
 }
 
@@ -130,11 +152,13 @@ export function primeEarly(sys: Sys, root?: string): void {
 }
 
 /**
- * Where this process's own cgroup.procs was found, kept in the state root across commands: the
- * root's file, mode 0600, trusted as the containers' state.json files beside it are (they name
- * the cgroups capsa writes pids into and the hooks it runs). It is used while the process's
- * cgroups read the same and the file's directory is the same cgroup; then it names the same file
- * the core's layout would, and `exec`, which needs no layout of its own, skips computing one.
+ * What the state root remembers of this host's cgroups: the core's layout with the inputs it was
+ * computed from, and where this process's own cgroup.procs is (the primer's file). The root's
+ * file, mode 0600, trusted as the containers' state.json files beside it are (they name the
+ * cgroups capsa writes pids into and the hooks it runs). The prime file is used while the
+ * process's cgroups read the same and the file's directory is the same cgroup, so the primer
+ * starts before the core is loaded and `exec`, which needs no layout of its own, skips computing
+ * one; the layout is used while its inputs read the same (see layout).
  */
 interface PrimeMemo {
   /** /proc/self/cgroup when it was found: the same text means the same cgroups. */
@@ -143,17 +167,45 @@ interface PrimeMemo {
   /** The device and inode numbers of its directory: the same hierarchy and the same cgroup. */
   dev: number;
   ino: number;
+  /** The cgroup mount lines of /proc/self/mountinfo and the unified controllers. */
+  mounts: string;
+  controllers: string | null;
+  layout: Layout;
 }
 
 // A leading dot: no container ID can start with one (checkId), so the memo never collides with a
 // container's directory.
 const memoPath = (root: string) => `${root}/.cgroup-prime.json`;
 
+function readMemo(root: string): PrimeMemo | null {
+  try {
+    const m = JSON.parse(readText(memoPath(root)));
+    return m && typeof m === "object" ? m as PrimeMemo : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeMemo(root: string, l: Layout, input: LayoutInput): void {
+  const file = l.prime;
+  const id = file ? statId(file.slice(0, file.lastIndexOf("/")) || "/") : null;
+  if (!file || !id) return;
+  const m: PrimeMemo = {
+    cgroup: input.cgroup, prime: file, dev: id.dev, ino: id.ino,
+    mounts: cgroupMounts(input.mountinfo), controllers: input.controllers, layout: l,
+  };
+  try {
+    writeAtomic(memoPath(root), JSON.stringify(m), 0o600);
+  } catch {
+    // no state root yet: the next command writes it
+  }
+}
+
 /** The prime file of the memo in root, while it still names this process's own cgroup. */
 export function rememberedPrime(root: string): string | null {
+  const m = readMemo(root);
   try {
-    const m = JSON.parse(readText(memoPath(root))) as PrimeMemo;
-    if (typeof m.prime !== "string" || m.cgroup !== readText("/proc/self/cgroup")) return null;
+    if (!m || typeof m.prime !== "string" || m.cgroup !== readText("/proc/self/cgroup")) return null;
     const id = statId(m.prime.slice(0, m.prime.lastIndexOf("/")) || "/");
     return id !== null && id.dev === m.dev && id.ino === m.ino ? m.prime : null;
   } catch {
@@ -161,23 +213,16 @@ export function rememberedPrime(root: string): string | null {
   }
 }
 
-/** The core's prime file; the memo in root is brought up to date with it. */
+/** The layout's prime file; a memo in root that no longer names it is written again. */
 function layoutPrime(root?: string): string | null {
-  let file: string | null;
+  let l: Layout;
   try {
-    file = layout().prime;
+    l = layout(root);
   } catch {
     return null; // whoever needs the layout reports the error
   }
-  if (file && root !== undefined && rememberedPrime(root) !== file) {
-    const id = statId(file.slice(0, file.lastIndexOf("/")) || "/");
-    try {
-      if (id) writeAtomic(memoPath(root), JSON.stringify({ cgroup: readText("/proc/self/cgroup"), prime: file, dev: id.dev, ino: id.ino }), 0o600);
-    } catch {
-      // no state root yet: the next command writes it
-    }
-  }
-  return file;
+  if (l.prime && root !== undefined && rememberedPrime(root) !== l.prime) writeMemo(root, l, lastInput ?? layoutInput());
+  return l.prime;
 }
 
 function startPrimer(sys: Sys, file: string): (() => void) | null {
@@ -219,8 +264,8 @@ function hugePageSizes(): string[] {
   }
 }
 
-export function planCgroups(id: string, config: any, opts: { update?: boolean; resources?: unknown; current?: Record<string, string> } = {}): { plan: CgroupPlan; bpf: Uint8Array } {
-  const l = layout();
+export function planCgroups(id: string, config: any, opts: { update?: boolean; resources?: unknown; current?: Record<string, string>; root?: string } = {}): { plan: CgroupPlan; bpf: Uint8Array } {
+  const l = layout(opts.root);
   const cgroupsPath = (config?.linux?.cgroupsPath as string | undefined) ?? null;
   const resources = opts.resources ?? config?.linux?.resources ?? {};
   const core = loadCore();

@@ -142,7 +142,7 @@ async function planCmd(g: Globals, argv: string[]): Promise<number> {
   // refuses still shows its program, and create will report the cgroup error).
   try {
     const { planCgroups } = await import("./cgroups.ts");
-    facts.cgroupDirs = Object.values(planCgroups(id, JSON.parse(configText)).plan.paths);
+    facts.cgroupDirs = Object.values(planCgroups(id, JSON.parse(configText), { root: g.root }).plan.paths);
   } catch { /* shown by create */ }
   const { plan } = makePlan(facts, configText);
   if (flags["--json"]) { writeOut(JSON.stringify(plan, null, 2) + "\n"); return 0; }

@@ -98,7 +98,7 @@ export class Factory {
 
   private async createWith(k: Creation): Promise<Container> {
     const { sys, stopPrime, id, opts, bundle, configText, config, dir, fifo } = k;
-    const cgPlan = planCgroups(id, config);
+    const cgPlan = planCgroups(id, config, { root: this.root });
     const { plan, program } = makePlan({
       id,
       bundle,
@@ -476,7 +476,7 @@ export class Container {
         if (!path) continue;
         try { current[f] = readText(path); } catch { /* not on this layout */ }
       }
-      const { plan } = planCgroups(this.id, s.config, { update: true, resources, current });
+      const { plan } = planCgroups(this.id, s.config, { update: true, resources, current, root: this.factory.root });
       updateCgroups(plan);
       // Keep the recorded config in step, so a later update starts from the truth.
       const cfg = (s.config ?? {}) as { linux?: { resources?: Record<string, unknown> } };

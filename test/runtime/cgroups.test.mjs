@@ -105,7 +105,7 @@ test("device rules: a device not allowed cannot be opened; runc's defaults still
   assert.equal(r.stdout.trim().split("\n"), ["null-ok", "mem-denied", "sda-denied", "null2-ok"]);
 });
 
-test("the cgroup primer's memo: written beside the state, used only while it names the runtime's own cgroup", async () => {
+test("the cgroup memo: written beside the state; its prime file used only while it names the runtime's own cgroup, its layout only while the layout's inputs hold", async () => {
   const memoFile = join(stateRoot, RUNTIME_MEMO);
   const ours = readFileSync("/proc/self/cgroup", "utf8"); // the runtime is our child: the same cgroups
   runSh("true");
@@ -118,6 +118,15 @@ test("the cgroup primer's memo: written beside the state, used only while it nam
   // It is this process's own cgroup in one of its hierarchies.
   const paths = ours.trim().split("\n").map((l) => l.split(":").slice(2).join(":"));
   assert.ok(paths.some((p) => dir.endsWith(p === "/" ? "" : p)), `${dir} vs ${paths}`);
+  // The layout is the core's for the inputs kept beside it.
+  const mountinfo = readFileSync("/proc/self/mountinfo", "utf8");
+  assert.is(memo.mounts, mountinfo.split("\n").filter((l) => / - cgroup2? /.test(l)).join("\n"));
+  assert.ok(memo.mounts.split("\n").length >= 2, memo.mounts);
+  const { loadCore } = await host("core");
+  const computed = loadCore().json("cgroup_layout", { mountinfo, cgroup: ours, controllers: memo.controllers });
+  assert.is(computed.status, 0);
+  assert.equal(memo.layout, computed.value);
+  assert.is(memo.layout.prime, memo.prime);
 
   // It is used only while /proc/self/cgroup reads the same and its directory is the same cgroup.
   const { rememberedPrime } = await host("cgroups");
@@ -141,8 +150,25 @@ test("the cgroup primer's memo: written beside the state, used only while it nam
     assert.is(tr.status, 0, tr.stderr);
     assert.equal(JSON.parse(readFileSync(memoFile, "utf8")), memo, "the memo is intact");
     // A stale memo is written again by the next container command.
-    writeFileSync(memoFile, JSON.stringify({ cgroup: own, prime: join(other, "cgroup.procs"), dev: o.dev, ino: o.ino + 1 }));
+    writeFileSync(memoFile, JSON.stringify({ ...memo, prime: join(other, "cgroup.procs"), dev: o.dev, ino: o.ino + 1 }));
     runSh("true");
+    assert.equal(JSON.parse(readFileSync(memoFile, "utf8")), memo);
+    // While its inputs hold, the memo's layout is the one used: one without the pids hierarchy
+    // gives a container no pids cgroup.
+    const noPids = { ...memo.layout, controllers: Object.fromEntries(Object.entries(memo.layout.controllers).filter(([k]) => k !== "pids")) };
+    assert.ok(memo.layout.controllers.pids, "this host has a v1 pids hierarchy");
+    writeFileSync(memoFile, JSON.stringify({ ...memo, layout: noPids }));
+    const id = runDetached((c) => { c.process.args = ["sleep", "30"]; });
+    const line = (pid, ctrl) => readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => l.split(":")[1] === ctrl);
+    const pid = state(id).pid;
+    assert.ok(line(pid, "memory").endsWith(`/${id}`), line(pid, "memory"));
+    assert.not.ok(line(pid, "pids").includes(id), line(pid, "pids"));
+    ok(capsa(["delete", "--force", id]), "delete");
+    created.delete(id);
+    // Once an input differs (here the mounts), the core's layout is used and kept again.
+    writeFileSync(memoFile, JSON.stringify({ ...memo, layout: noPids, mounts: memo.mounts + "\n" }));
+    const id2 = runDetached((c) => { c.process.args = ["sleep", "30"]; });
+    assert.ok(line(state(id2).pid, "pids").endsWith(`/${id2}`), "a pids cgroup again");
     assert.equal(JSON.parse(readFileSync(memoFile, "utf8")), memo);
   } finally {
     rmdirSync(other);
