@@ -5,7 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { module, call } from "../lib/core.mjs";
+import { module, call, bytes } from "../lib/core.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const SPEC = here("../../../shared/runtime-spec/schema/test/config/");
@@ -25,6 +25,21 @@ const show = (ds) => JSON.stringify(ds.map((d) => [d.severity, d.pointer, d.code
 
 test("the module imports nothing", () => {
   assert.equal(WebAssembly.Module.imports(module), []);
+});
+
+test("the module runs nothing on instantiation: its start function was evaluated at build time", () => {
+  // Section ids of the binary (after the 8-byte header: id, LEB128 size, contents).
+  const ids = [];
+  for (let p = 8; p < bytes.length;) {
+    const id = bytes[p++];
+    let size = 0, shift = 0, b;
+    do { b = bytes[p++]; size |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+    ids.push(id);
+    p += size;
+  }
+  assert.ok(ids.includes(10) && ids.includes(11), "code and data sections");
+  assert.not.ok(ids.includes(8), "no start section");
+  assert.not.ok(WebAssembly.Module.exports(module).some((e) => e.name === "_start"), "no _start export to call");
 });
 
 // ---- the spec's schema test corpus -------------------------------------------------------------
