@@ -372,11 +372,15 @@ function measureLifecycle() {
   }
 }
 
+// One running container per runtime for exec, all at once: each its own id, since runtimes
+// without a cgroupsPath name the container's cgroup after its id (`<own cgroup>/<id>`).
+const execId = (rt) => `x-${rt.name}`;
+
 function measureExec() {
   const ready = [];
   try {
     for (const rt of runtimes) {
-      const id = "x";
+      const id = execId(rt);
       track(rt, id);
       const c = runner.run(cmd(rt, "create", "--bundle", bundleSleep, id));
       if (!c.ok) fail(rt, "create (exec bundle)", c);
@@ -396,15 +400,15 @@ function measureExec() {
       for (const rt of ready) {
         checkInterrupt();
         idle();
-        const r = runner.run(cmd(rt, "exec", "x", "/bin/true"));
+        const r = runner.run(cmd(rt, "exec", execId(rt), "/bin/true"));
         if (!r.ok) fail(rt, "exec", r);
         if (i >= 0) samples.exec[rt.name].push(r.wallMs);
       }
     }
   } finally {
     for (const rt of runtimes) {
-      capture(cmd(rt, "delete", "--force", "x"));
-      untrack(rt, "x");
+      capture(cmd(rt, "delete", "--force", execId(rt)));
+      untrack(rt, execId(rt));
     }
   }
 }
