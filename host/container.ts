@@ -120,10 +120,8 @@ export class Factory {
     const c = new Container(this, id, sys);
     const lock = c.lock();
     let init: InitProcess | null = null;
-    let cg: CgroupState | null = null;
+    const made: { cg: CgroupState | null } = { cg: null };
     try {
-      cg = applyCgroups(cgPlan.plan, cgPlan.bpf, sys);
-      if (fifo) sys.mkfifo(fifo, 0o622);
       const hooks = (config.hooks ?? {}) as Hooks;
       const state = (pid: number, status: string): string => JSON.stringify({
         ociVersion: OCI_VERSION, id, status, pid, bundle, annotations: config.annotations ?? {},
@@ -140,7 +138,13 @@ export class Factory {
             await runHooks("createContainer", hooks.createContainer, state(p.pid, "creating"), { sys, nsPid: p.pid });
           }
           return 0;
-        }));
+        }),
+        // The cgroups are made while capsa-init starts: the init joins them with its first ops.
+        // (Their first mkdir may wait for the grace period the primer started.)
+        () => {
+          made.cg = applyCgroups(cgPlan.plan, cgPlan.bpf, sys);
+          if (fifo) sys.mkfifo(fifo, 0o622);
+        });
       init = r.init;
       stopPrime();
       // Without the fifo the process runs already, and may have exited: it stays our zombie.
@@ -157,7 +161,7 @@ export class Factory {
         config,
         owner: "",
         hooks: config.hooks ?? null,
-        cgroup: cg,
+        cgroup: made.cg,
       });
       c.init = init;
       c.startedAtCreate = fifo === null;
@@ -169,6 +173,7 @@ export class Factory {
         await init.reap();
         init.close();
       }
+      const cg = made.cg;
       if (cg) {
         for (const pid of cgroupPids(cg)) {
           try { sys.kill(pid, 9); } catch { /* gone */ }

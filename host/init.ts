@@ -119,9 +119,11 @@ export class InitProcess {
   /**
    * Spawns capsa-init with the plan's clone flags and runs the program until the init waits on
    * the exec fifo (`ready`) or execs the process (`exec`). On failure the init is reaped and a
-   * CapsaError names the failing op, its config pointer and the errno.
+   * CapsaError names the failing op, its config pointer and the errno. `beforeProgram` runs
+   * between the spawn and sending the program, while the new init only waits for it: the
+   * runtime's own preparations (a create's cgroups) overlap the init's start.
    */
-  static async start(sys: Sys, plan: Plan, program: Uint8Array, stdio: Stdio, preserve: number[], onSync?: SyncHandler): Promise<{ init: InitProcess; outcome: "ready" | "exec" }> {
+  static async start(sys: Sys, plan: Plan, program: Uint8Array, stdio: Stdio, preserve: number[], onSync?: SyncHandler, beforeProgram?: () => void): Promise<{ init: InitProcess; outcome: "ready" | "exec" }> {
     if (initFdCache === null) initFdCache = sys.initFd(initPath());
     const [parentFd, childFd] = sys.socketpair();
     let spawned;
@@ -143,6 +145,7 @@ export class InitProcess {
     sys.close(childFd);
     const init = new InitProcess(sys, plan, spawned.pid, spawned.pidfd, parentFd);
     try {
+      beforeProgram?.();
       sys.write(parentFd, program);
       const outcome = await init.converse(onSync);
       return { init, outcome };
