@@ -5,7 +5,7 @@ import { loadCore } from "./core.ts";
 import { readText, exists, mkdir, writeExisting, isNotFound, isAlreadyExists, readDir, statId, writeAtomic, sleepSync } from "./rt.ts";
 import { CapsaError, type Diagnostic } from "./errors.ts";
 import { isDeno, nodeFs } from "./rt.ts";
-import { type Sys, O_RDONLY, O_DIRECTORY } from "./sys.ts";
+import { type Sys, O_RDONLY, O_DIRECTORY, errnoInfo } from "./sys.ts";
 
 // deno-lint-ignore no-explicit-any
 declare const Deno: any;
@@ -289,9 +289,13 @@ export function planCgroups(id: string, config: any, opts: { update?: boolean; r
   return { plan, bpf: core.blob() };
 }
 
+/** The errno name of a failed file operation: Node's `code`, else the number in Deno's
+ * "(os error N)", named from the core's table. */
 function errnoOf(e: unknown): string {
   const x = e as { code?: string; name?: string; message?: string };
   if (x?.code) return x.code;
+  const os = /\(os error (\d+)\)/.exec(x?.message ?? "");
+  if (os) return errnoInfo(Number(os[1])).name;
   const m = /\b(E[A-Z]+)\b/.exec(x?.message ?? "");
   if (m) return m[1];
   if (isNotFound(e)) return "ENOENT";

@@ -276,6 +276,17 @@ test("an absolute cgroupsPath is used as given, and a cgroup capsa did not creat
   }
 });
 
+test("a limit the kernel refuses fails create with its pointer and errno, and leaves nothing behind", () => {
+  // The cgroups are made after capsa-init was spawned: its failure must take the init down too
+  // (the after-each check looks for processes, cgroups, mounts and state dirs).
+  const id = uniqueId("cgbad");
+  const r = capsa(["run", "-d", "--bundle", bundle((c) => { c.process.args = ["sleep", "30"]; c.linux.resources = { cpu: { cpus: "63" } }; }), id]);
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, new RegExp(`/linux/resources/cpu/cpus: write "63" to ${containerCgroupDir("cpuset", id)}/cpuset.cpus: (ERANGE|EINVAL)`));
+  assert.is(capsa(["state", id]).status, 1, "no container");
+  for (const dir of Object.values(ownCgroupDirs())) assert.not.ok(existsSync(`${dir}/${id}`), `${dir}/${id}`);
+});
+
 test("without cgroupsPath the cgroup is <the runtime's own>/<id> in every hierarchy, as runc's", () => {
   const id = runDetached((c) => { c.process.args = ["sleep", "30"]; delete c.linux.cgroupsPath; });
   const pid = String(state(id).pid);
