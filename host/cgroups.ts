@@ -72,8 +72,6 @@ function cgroupMounts(mountinfo: string): string {
   return mountinfo.split("\n").filter((l) => / - cgroup2? /.test(l)).join("\n");
 }
 
-let lastInput: LayoutInput | null = null;
-
 /**
  * This host's cgroup layout, from the core, once per process. With the state root, the memo
  * there (see PrimeMemo) answers while the cgroup mounts, /proc/self/cgroup and the unified
@@ -82,7 +80,7 @@ let lastInput: LayoutInput | null = null;
  */
 export function layout(root?: string): Layout {
   if (layoutCache) return layoutCache;
-  const input = lastInput = layoutInput();
+  const input = layoutInput();
   const m = root !== undefined ? readMemo(root) : null;
   if (m && m.layout && m.cgroup === input.cgroup && m.mounts === cgroupMounts(input.mountinfo) && m.controllers === input.controllers) {
     return (layoutCache = m.layout);
@@ -221,7 +219,7 @@ function layoutPrime(root?: string): string | null {
   } catch {
     return null; // whoever needs the layout reports the error
   }
-  if (l.prime && root !== undefined && rememberedPrime(root) !== l.prime) writeMemo(root, l, lastInput ?? layoutInput());
+  if (l.prime && root !== undefined && rememberedPrime(root) !== l.prime) writeMemo(root, l, layoutInput());
   return l.prime;
 }
 
