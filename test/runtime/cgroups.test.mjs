@@ -310,10 +310,10 @@ test("a container's cgroup that exists already: refused while it holds a process
   mkdirSync(child, { recursive: true });
   // A process of ours placed below the cgroup, then moved back to the root.
   const sq = spawn("sleep", ["30"], { stdio: "ignore" });
+  const id = uniqueId("cgx"), id2 = uniqueId("cgx");
   try {
     writeFileSync(`${child}/cgroup.procs`, String(sq.pid));
     const dir = bundle((c) => { c.process.args = ["sleep", "30"]; c.linux.cgroupsPath = "/" + name; });
-    const id = uniqueId("cgx");
     const r = capsa(["run", "-d", "--bundle", dir, id]);
     assert.is.not(r.status, 0, "refused");
     assert.match(r.stderr, new RegExp(`/linux/cgroupsPath: the container's cgroup ${pidsDir} is not empty: 1 process\\(es\\) found`));
@@ -324,15 +324,14 @@ test("a container's cgroup that exists already: refused while it holds a process
     // Empty, the same cgroup is the container's; delete leaves it, since capsa did not make it.
     writeFileSync("/sys/fs/cgroup/pids/cgroup.procs", String(sq.pid));
     rmdirSync(child);
-    const id2 = uniqueId("cgx");
     ok(capsa(["run", "-d", "--bundle", dir, id2]), "run -d into the empty cgroup");
-    created.add(id2);
     assert.ok(readFileSync(`${pidsDir}/cgroup.procs`, "utf8").includes(String(state(id2).pid)));
     ok(capsa(["delete", "--force", id2]), "delete");
-    created.delete(id2);
     assert.ok(existsSync(pidsDir), "a cgroup capsa did not create is not removed");
     assert.not.ok(existsSync(`/sys/fs/cgroup/memory/${name}`), "the ones it made are");
   } finally {
+    // Containers first (one exists here only if this test failed), then what the test made.
+    for (const c of [id, id2]) capsa(["delete", "--force", c]);
     sq.kill("SIGKILL");
     try { writeFileSync("/sys/fs/cgroup/pids/cgroup.procs", String(sq.pid)); } catch { /* gone */ }
     for (const d of [child, pidsDir]) { try { rmdirSync(d); } catch { /* not there */ } }
