@@ -1,7 +1,7 @@
 // Real containers through `capsa run`: namespaces, the rootfs, process setup, security, errors.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { readlinkSync, writeFileSync, symlinkSync, mkdirSync, existsSync, readFileSync, rmSync, mkdtempSync, statSync } from "node:fs";
+import { readlinkSync, writeFileSync, symlinkSync, mkdirSync, existsSync, readFileSync, rmSync, mkdtempSync, statSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { execFileSync, spawn } from "node:child_process";
@@ -294,6 +294,30 @@ test("capsa plan prints the program for the spec's example config", () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a command's exit leaves no process behind it and no pipe open: the caller sees end of file at the exit", async () => {
+  // The CLI leaves through capsa_exit, whose short-lived keeper of the address space closes
+  // every descriptor and dies with the runtime; its command line is the runtime's (they share
+  // memory), so the unique id finds it.
+  const id = uniqueId("keep");
+  const child = spawn(capsaBin, ["--root", stateRoot, "run", "--bundle", bundle((c) => { c.process.args = ["sh", "-c", "echo out; echo err >&2"]; }), id], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "", err = "";
+  child.stdout.on("data", (d) => { out += d; });
+  child.stderr.on("data", (d) => { err += d; });
+  const closed = await Promise.race([
+    new Promise((res) => child.on("close", (code) => res({ code }))),
+    new Promise((res) => setTimeout(() => res(null), 10_000)),
+  ]);
+  assert.ok(closed, "stdout and stderr reached end of file and the runtime exited");
+  assert.is(closed.code, 0, err);
+  assert.is(out, "out\n");
+  assert.is(err, "err\n");
+  const mine = () => readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try { return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(id); } catch { return false; }
+  });
+  for (let i = 0; i < 100 && mine().length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(mine(), [], "no process of this command is left");
 });
 
 test("the Node CLI writes its code cache once, after a container command, and V8 accepts it", () => {
