@@ -10,11 +10,19 @@ import { ensureRootfs } from "./rootfs.mjs";
 export const root = fileURLToPath(new URL("../..", import.meta.url));
 export const isDeno = !!globalThis.Deno;
 export const bin = join(root, "bin", isDeno ? "capsa-deno" : "capsa");
-export const stateRoot = join(tmpdir(), `capsa-test-state-${process.pid}`);
+/** This test process's mark, in its state root and in every container id it makes (uniqueId):
+ * its pid and a random part, so what an earlier process with the same pid left behind (a run
+ * that crashed) is never taken for this one's. */
+const mark = `${process.pid}${Math.random().toString(36).slice(2, 6)}`;
+export const stateRoot = join(tmpdir(), `capsa-test-state-${mark}`);
 export const sharedRootfs = ensureRootfs(join(tmpdir(), "capsa-test", "rootfs"));
-// The state root is this test process's own; remove it (when empty) as the process ends.
+// The state root is this test process's own; remove it as the process ends, with the runtime's
+// memo, unless a container's state is left (a leak the tests report).
 process.on("exit", () => {
-  try { rmdirSync(stateRoot); } catch { /* not empty (a leak the tests report) or never made */ }
+  try {
+    rmSync(join(stateRoot, RUNTIME_MEMO), { force: true });
+    rmdirSync(stateRoot);
+  } catch { /* not empty, or never made */ }
 });
 
 const env = { ...process.env };
@@ -125,7 +133,7 @@ export function runSh(script, edit = (c) => c, opts = {}) {
 
 let n = 0;
 export function uniqueId(prefix = "t") {
-  return `${prefix}${process.pid}-${++n}`;
+  return `${prefix}${mark}-${++n}`;
 }
 
 export function cleanupBundles() {
@@ -147,7 +155,7 @@ function foreignPids() {
 }
 const baseline = foreignPids();
 /** The mark in every container id this test process makes (see uniqueId). */
-const tag = `${process.pid}-`;
+const tag = `${mark}-`;
 /** A process descended from this test process (a capsa-init outside any capsa cgroup). */
 function ownedByUs(pid) {
   let p = String(pid);
