@@ -2,13 +2,10 @@
 // values it computed, place processes, freeze, read stats, remove what we created. Every
 // number and path comes from the core (core/cgroups); this file only does the I/O.
 import { loadCore } from "./core.ts";
-import { readText, exists, mkdir, writeExisting, isNotFound, isAlreadyExists, readDir, statId, writeAtomic, sleepSync } from "./rt.ts";
+import { readText, exists, mkdir, writeExisting, isNotFound, isAlreadyExists, readDir, statId, writeAtomic, sleepSync, subdirs, rmdir, osErrno } from "./rt.ts";
 import { CapsaError, type Diagnostic } from "./errors.ts";
-import { isDeno, nodeFs } from "./rt.ts";
 import { type Sys, O_RDONLY, O_DIRECTORY, errnoInfo } from "./sys.ts";
 
-// deno-lint-ignore no-explicit-any
-declare const Deno: any;
 
 export interface Layout {
   mode: "v1" | "hybrid" | "unified";
@@ -287,13 +284,13 @@ export function planCgroups(id: string, config: any, opts: { update?: boolean; r
   return { plan, bpf: core.blob() };
 }
 
-/** The errno name of a failed file operation: Node's `code`, else the number in Deno's
- * "(os error N)", named from the core's table. */
+/** The errno name of a failed file operation: Node's `code`, else its number (osErrno) named
+ * from the core's table. */
 function errnoOf(e: unknown): string {
   const x = e as { code?: string; name?: string; message?: string };
   if (x?.code) return x.code;
-  const os = /\(os error (\d+)\)/.exec(x?.message ?? "");
-  if (os) return errnoInfo(Number(os[1])).name;
+  const n = osErrno(e);
+  if (n !== null) return errnoInfo(n).name;
   const m = /\b(E[A-Z]+)\b/.exec(x?.message ?? "");
   if (m) return m[1];
   if (isNotFound(e)) return "ENOENT";
@@ -390,11 +387,6 @@ export function cgroupPids(st: CgroupState): number[] {
   }
 }
 
-function rmdir(path: string): void {
-  if (isDeno) Deno.removeSync(path);
-  else nodeFs.rmdirSync(path);
-}
-
 /**
  * Removes the directories this container created, deepest first, retrying while the kernel
  * still drains them (EBUSY right after the last process exits). Never removes a directory it
@@ -414,11 +406,10 @@ export function removeCgroups(st: CgroupState): string[] {
   return removeOnce(st);
 }
 
-/** The cgroups directly below `dir` (its subdirectories' names). */
+/** The cgroups directly below `dir` (none once it is gone). */
 function childCgroups(dir: string): string[] {
   try {
-    if (isDeno) return [...Deno.readDirSync(dir)].filter((e: any) => e.isDirectory).map((e: any) => e.name);
-    return nodeFs.readdirSync(dir, { withFileTypes: true }).filter((e: any) => e.isDirectory()).map((e: any) => e.name);
+    return subdirs(dir);
   } catch {
     return [];
   }

@@ -142,6 +142,24 @@ export function readDir(path: string): string[] {
   return nodeFs.readdirSync(path);
 }
 
+/** The names of the directories in `path`. */
+export function subdirs(path: string): string[] {
+  if (isDeno) return [...Deno.readDirSync(path)].filter((e: any) => e.isDirectory).map((e: any) => e.name);
+  return nodeFs.readdirSync(path, { withFileTypes: true }).filter((e: any) => e.isDirectory()).map((e: any) => e.name);
+}
+/** rmdir(2): removes an empty directory (a cgroup), or throws. */
+export function rmdir(path: string): void {
+  if (isDeno) Deno.removeSync(path);
+  else nodeFs.rmdirSync(path);
+}
+/** The errno of a failed file operation, or null: Node's `errno` (negative), or the number in
+ * Deno's "(os error N)". */
+export function osErrno(e: unknown): number | null {
+  const x = e as any;
+  if (typeof x?.errno === "number" && x.errno !== 0) return Math.abs(x.errno);
+  const m = /\(os error (\d+)\)/.exec(x?.message ?? "");
+  return m ? Number(m[1]) : null;
+}
 export function isNotFound(e: unknown): boolean {
   const x = e as any;
   return x?.code === "ENOENT" || (isDeno && x instanceof Deno.errors.NotFound);
